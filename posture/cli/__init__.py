@@ -1,0 +1,113 @@
+"""Command line: parse, build settings, call the pipeline, map errors to exit codes.
+
+Exit codes (also in the README):
+    0  analysed
+    2  bad input or usage (one line on stderr)
+    3  no runner found in enough frames (the report still says so)
+    5  no pose model could be obtained
+    6  an output could not be written
+    130  interrupted (Ctrl-C); no partial output is left behind
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from posture.cli.common import byte_callback, exit_with, fail, frame_callback, progress_bar
+from posture.errors import PostureError
+from posture.report.summary import print_summary
+from posture.settings import AnalysisSettings, PoseSettings, Settings
+
+app = typer.Typer(
+    name="posture",
+    help="Check running posture from video: head, torso lean, shoulders, bounce, cadence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_NO_RUNNER = 3
+
+
+@app.command()
+def check(
+    videos: Annotated[list[Path], typer.Argument(help="Video files (or saved .pose.npz tracks).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("posture-out"),
+    view: Annotated[str, typer.Option(help="Camera view: auto, side, front or rear.")] = "auto",
+    context: Annotated[
+        str, typer.Option(help="flat, uphill, accelerating (lean allowed) or uneven.")
+    ] = "flat",
+    height_cm: Annotated[
+        float | None, typer.Option("--height-cm", help="Runner's height, for cm values.")
+    ] = None,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="A rules TOML replacing the shipped rules.")
+    ] = None,
+    model: Annotated[str, typer.Option(help="Pose model: lite, full or heavy.")] = "full",
+    model_dir: Annotated[
+        Path | None, typer.Option("--model-dir", help="Folder of pose model bundles.")
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the report JSON to stdout.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+) -> None:
+    """Analyse running clips: writes OUT/<name>.report.json and OUT/<name>.pose.npz."""
+    from posture.pipeline import check as run_check
+    from posture.pipeline import clip_stem
+
+    err = Console(stderr=True, quiet=quiet)
+    try:
+        settings = Settings(
+            pose=PoseSettings(model_variant=model, model_dir=model_dir),
+            analysis=AnalysisSettings(
+                view=view, context=context, height_cm=height_cm, rules_path=rules
+            ),
+        )
+    except PostureError as exc:
+        exit_with(exc)
+    worst = 0
+    for video in videos:
+        try:
+            with progress_bar(err) as bar:
+                report = run_check(
+                    video,
+                    settings,
+                    out_dir=out,
+                    progress=frame_callback(bar, video.name),
+                    model_progress=byte_callback(bar),
+                )
+        except PostureError as exc:
+            fail(exc, exit_now=len(videos) == 1)
+            worst = max(worst, exc.exit_code)
+            continue
+        data = report.to_dict()
+        if json_out:
+            sys.stdout.write(report.to_json() + "\n")
+        print_summary(data, err, report_path=str(out / f"{clip_stem(video)}.report.json"))
+        if report.status == "no_runner":
+            worst = max(worst, EXIT_NO_RUNNER)
+    raise typer.Exit(worst)
+
+
+def _register_subcommands() -> None:
+    from posture.cli.models import models_app
+
+    app.add_typer(models_app, name="models")
+
+
+_register_subcommands()
+
+
+def main() -> None:
+    """Console entry point: Ctrl-C ends with one line and exit 130, never a traceback."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("posture: interrupted; no partial output was left behind\n")
+        sys.exit(130)

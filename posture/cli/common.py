@@ -1,0 +1,101 @@
+"""What every command shares: one-line errors, and progress bars on stderr."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from posture.errors import PostureError
+
+ByteProgress = Callable[[int, int | None, str], None]
+FrameProgress = Callable[[int, int], None]
+
+
+def one_line(exc: BaseException) -> str:
+    """The error's message folded onto one line."""
+    return " ".join(str(exc).split())
+
+
+def fail(exc: PostureError, *, exit_now: bool = True) -> None:
+    """Print `exc` as one stderr line; exit with its code unless `exit_now` is False."""
+    typer.echo(f"posture: error: {one_line(exc)}", err=True)
+    if exit_now:
+        raise typer.Exit(exc.exit_code) from exc
+
+
+def exit_with(exc: PostureError) -> NoReturn:
+    """Print `exc` as one stderr line and exit with its code."""
+    typer.echo(f"posture: error: {one_line(exc)}", err=True)
+    raise typer.Exit(exc.exit_code) from exc
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """Turn a `PostureError` raised in the block into one stderr line and its exit code."""
+    try:
+        yield
+    except PostureError as exc:
+        exit_with(exc)
+
+
+class _RateColumn(ProgressColumn):
+    """`123/456 frames  52.1 frames/s` or `3.1/9.4 MB  1.2 MB/s`, by the task's unit."""
+
+    def render(self, task: Task) -> Text:
+        unit = task.fields.get("unit", "")
+        scale = 1e6 if unit == "MB" else 1.0
+        done = task.completed / scale
+        total = f"/{task.total / scale:.{1 if scale > 1 else 0}f}" if task.total else ""
+        speed = f"  {task.speed / scale:.1f} {unit}/s" if task.speed else ""
+        return Text(f"{done:.{1 if scale > 1 else 0}f}{total} {unit}{speed}")
+
+
+@contextmanager
+def progress_bar(console: Console) -> Iterator[Progress]:
+    """One live progress display for a command (rich allows one at a time)."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        _RateColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True, disable=console.quiet) as bar:
+        yield bar
+
+
+def frame_callback(bar: Progress, label: str) -> FrameProgress:
+    """A per-frame callback that drives a `frames` task on `bar`."""
+    task: list[TaskID] = []
+
+    def on_frame(done: int, expected: int) -> None:
+        if not task:
+            task.append(bar.add_task(label, total=expected or None, unit="frames"))
+        bar.update(task[0], completed=done, total=max(expected, done) if expected else None)
+
+    return on_frame
+
+
+def byte_callback(bar: Progress) -> ByteProgress:
+    """A download/build callback that drives one `MB` task per label on `bar`."""
+    tasks: dict[str, TaskID] = {}
+
+    def on_bytes(done: int, total: int | None, label: str) -> None:
+        if label not in tasks:
+            tasks[label] = bar.add_task(label, total=total, unit="MB")
+        bar.update(tasks[label], completed=done, total=total)
+
+    return on_bytes

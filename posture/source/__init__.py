@@ -1,0 +1,5 @@
+"""Frame source stage: video files in, `(timestamp_ms, rgb)` frames out."""
+
+from posture.source.video import VideoInfo, VideoSource, open_video, probe
+
+__all__ = ["VideoInfo", "VideoSource", "open_video", "probe"]

@@ -1,0 +1,203 @@
+"""Frame source: the one module that owns OpenCV capture.
+
+`open_video(path)` checks the file, reads its container facts into a `VideoInfo`, and returns a
+`VideoSource` that yields `(timestamp_ms, rgb)` for every frame, upright (phone rotation
+metadata applied) and timed by the container's presentation timestamps, so variable frame rate
+clips stay correctly timed. Decoding runs in a background thread one small queue ahead of the
+consumer, so decoding overlaps pose inference.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# FFmpeg inside OpenCV prints demuxer complaints ("moov atom not found") straight to stderr;
+# the user gets our one-line error instead. Must be set before the first capture opens.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")
+
+import cv2
+import numpy as np
+
+from posture.errors import BadInputError
+
+# Frame rates outside this range are treated as broken metadata, not as facts.
+_MIN_PLAUSIBLE_FPS = 1.0
+_MAX_PLAUSIBLE_FPS = 480.0
+_FALLBACK_FPS = 30.0
+_PREFETCH_FRAMES = 8
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """Container facts of a video, as the runner's frames will be seen (upright).
+
+    Attributes:
+        path: the file.
+        fps: nominal frame rate (from metadata, or 30 when the metadata is implausible).
+        frame_count: frames the container claims; the decoded count may differ.
+        duration_s: frame_count / fps.
+        width, height: size in pixels of the upright frame.
+        rotation_deg: rotation metadata the source applied (0, 90, 180, 270).
+        codec: the container's four-character codec code.
+        warnings: plain-language notes about the capture (e.g. broken fps metadata).
+    """
+
+    path: Path
+    fps: float
+    frame_count: int
+    duration_s: float
+    width: int
+    height: int
+    rotation_deg: int
+    codec: str
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def resolution_wh(self) -> tuple[int, int]:
+        return (self.width, self.height)
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise BadInputError(f"{path}: no such file")
+    if path.is_dir():
+        raise BadInputError(f"{path}: is a folder, expected a video file")
+    if not os.access(path, os.R_OK):
+        raise BadInputError(f"{path}: no permission to read it")
+    if path.stat().st_size == 0:
+        raise BadInputError(f"{path}: the file is empty")
+
+
+def _fourcc(cap: cv2.VideoCapture) -> str:
+    code = int(cap.get(cv2.CAP_PROP_FOURCC))
+    text = "".join(chr((code >> (8 * i)) & 0xFF) for i in range(4))
+    return text if text.isprintable() else ""
+
+
+def probe(path: str | os.PathLike[str]) -> VideoInfo:
+    """Read a video's facts without decoding more than its first frame.
+
+    Raises:
+        BadInputError: missing, unreadable, empty, or not a video OpenCV can decode.
+    """
+    path = Path(path)
+    _check_file(path)
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    try:
+        if not cap.isOpened():
+            raise BadInputError(f"{path}: not a video file this tool can read")
+        ok, frame = cap.read()
+        if not ok or frame is None or frame.ndim != 3 or frame.size == 0:
+            raise BadInputError(f"{path}: the video has no frames that can be decoded")
+        fps_meta = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        rotation = round(cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0) % 360
+        codec = _fourcc(cap)
+    finally:
+        cap.release()
+    warnings: list[str] = []
+    fps = fps_meta
+    if not _MIN_PLAUSIBLE_FPS <= fps_meta <= _MAX_PLAUSIBLE_FPS:
+        fps = _FALLBACK_FPS
+        warnings.append(
+            f"frame rate metadata {fps_meta:g} is implausible; assumed {fps:g} frames/s "
+            "where container timestamps are missing"
+        )
+    height, width = frame.shape[:2]
+    return VideoInfo(
+        path=path,
+        fps=fps,
+        frame_count=max(count, 0),
+        duration_s=max(count, 0) / fps,
+        width=int(width),
+        height=int(height),
+        rotation_deg=rotation,
+        codec=codec,
+        warnings=tuple(warnings),
+    )
+
+
+class VideoSource:
+    """Iterate `(timestamp_ms, rgb)` over a video's frames, upright and in order.
+
+    `rgb` is `(height, width, 3)` uint8 RGB. Timestamps come from the container; when a
+    container gives none or repeats one (seen in AVI files), the previous timestamp plus one
+    nominal frame interval is used, so timestamps always increase strictly.
+
+    Example:
+        >>> src = open_video("clip.mp4")  # doctest: +SKIP
+        >>> for t_ms, rgb in src: ...  # doctest: +SKIP
+    """
+
+    def __init__(self, info: VideoInfo, *, prefetch: int = _PREFETCH_FRAMES) -> None:
+        if prefetch < 1:
+            raise ValueError(f"prefetch must be >= 1, got {prefetch}")
+        self.info = info
+        self._prefetch = prefetch
+
+    def __iter__(self) -> Iterator[tuple[float, np.ndarray]]:
+        """Decode in a background thread (OpenCV releases the GIL while decoding)."""
+        frames: queue.Queue[tuple[float, np.ndarray] | BaseException | None] = queue.Queue(
+            self._prefetch
+        )
+        stop = threading.Event()
+        worker = threading.Thread(target=self._decode, args=(frames, stop), daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = frames.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            while worker.is_alive():  # unblock a producer waiting on a full queue
+                try:
+                    frames.get_nowait()
+                except queue.Empty:
+                    worker.join(timeout=0.05)
+
+    def _decode(
+        self,
+        out: queue.Queue[tuple[float, np.ndarray] | BaseException | None],
+        stop: threading.Event,
+    ) -> None:
+        try:
+            for item in self.frames_in_thread(stop):
+                out.put(item)
+            out.put(None)
+        except Exception as exc:  # handed to the consumer, which re-raises it
+            out.put(exc)
+
+    def frames_in_thread(
+        self, stop: threading.Event | None = None
+    ) -> Iterator[tuple[float, np.ndarray]]:
+        """Decode synchronously in the calling thread (the background thread uses this)."""
+        cap = cv2.VideoCapture(str(self.info.path), cv2.CAP_FFMPEG)
+        step_ms = 1000.0 / self.info.fps
+        last_ms = -np.inf
+        try:
+            while stop is None or not stop.is_set():
+                ok, bgr = cap.read()
+                if not ok or bgr is None:
+                    return
+                t_ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
+                if not np.isfinite(t_ms) or t_ms <= last_ms:
+                    t_ms = (last_ms + step_ms) if np.isfinite(last_ms) else 0.0
+                last_ms = t_ms
+                yield t_ms, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        finally:
+            cap.release()
+
+
+def open_video(path: str | os.PathLike[str], *, prefetch: int = _PREFETCH_FRAMES) -> VideoSource:
+    """Check `path` and return a `VideoSource` for it (see `probe` for the errors raised)."""
+    return VideoSource(probe(path), prefetch=prefetch)
