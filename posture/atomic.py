@@ -8,12 +8,21 @@ interrupted run (Ctrl-C, a kill, a full disk) leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from posture.errors import OutputError
+
+
+@functools.cache
+def _file_mode() -> int:
+    # mkstemp makes 0600 files; outputs should get the usual mode (0644 under umask 022).
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 @contextlib.contextmanager
@@ -26,6 +35,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.fchmod(fd, _file_mode())
         os.close(fd)
     except OSError as exc:
         raise OutputError(f"{path.parent}: cannot write output there ({exc.strerror})") from exc

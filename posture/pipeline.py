@@ -8,10 +8,12 @@ the pose stage, so a saved `.pose.npz` can be re-analysed without the model. `po
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from posture.atomic import write_atomic
 from posture.errors import BadInputError
@@ -85,26 +87,34 @@ def run_pose(
     model_path = ensure_model(
         settings.pose.model_variant, settings.pose.model_dir, progress=model_progress
     )
-    with PoseEstimator(
-        model_path, settings.pose, f"pose_landmarker_{settings.pose.model_variant}"
-    ) as est:
+    brightness: list[float] = []
+    model_name = f"pose_landmarker_{settings.pose.model_variant}"
+    with PoseEstimator(model_path, settings.pose, model_name) as est:
         track = estimate_track(
-            source,
+            _sample_brightness(source, brightness),
             est,
             resolution_wh=source.info.resolution_wh,
             fps=source.info.fps,
             expected_frames=source.info.frame_count,
             progress=progress,
+            frame_scale=source.info.analysis_scale,
         )
     if track.n_frames == 0:
         raise BadInputError(f"{path}: the video has no frames that can be decoded")
     info = source.info
-    return _with_input_meta(track, info), info
-
-
-def _with_input_meta(track: PoseTrack, info: VideoInfo) -> PoseTrack:
     track.meta["input"] = input_section(info, decoded_frames=track.n_frames)
-    return track
+    track.meta["brightness_mean"] = round(float(np.mean(brightness)), 1)
+    return track, info
+
+
+def _sample_brightness(
+    frames: Iterable[tuple[float, np.ndarray]], out: list[float], every: int = 15
+) -> Iterator[tuple[float, np.ndarray]]:
+    """Pass frames through, noting the mean brightness (0-255) of every `every`-th one."""
+    for i, (t_ms, rgb) in enumerate(frames):
+        if i % every == 0:
+            out.append(float(rgb[::8, ::8].mean()))
+        yield t_ms, rgb
 
 
 def _load_track(path: Path) -> tuple[PoseTrack, VideoInfo]:
@@ -148,7 +158,7 @@ def analyse_track(track: PoseTrack, info: VideoInfo, settings: Settings) -> Repo
     status: Status = (
         "ok" if coverage >= settings.pose.min_coverage and detected > 0 else "no_runner"
     )
-    warnings = list(info.warnings)
+    warnings = [*info.warnings, *capture_warnings(track, info)]
     if status == "no_runner":
         warnings.append(
             f"a runner was found in {detected} of {track.n_frames} frames "
@@ -167,6 +177,41 @@ def analyse_track(track: PoseTrack, info: VideoInfo, settings: Settings) -> Repo
         capture={"warnings": warnings},
         settings=settings_section(settings),
     )
+
+
+#: Below these a clip is still analysed, but the report says why its numbers are weak.
+MIN_USEFUL_DURATION_S = 3.0
+MIN_USEFUL_FPS = 20.0
+MIN_USEFUL_BRIGHTNESS = 40.0
+
+
+def capture_warnings(track: PoseTrack, info: VideoInfo) -> list[str]:
+    """Plain-language problems with the capture that the numbers should be read with."""
+    warnings = []
+    if info.frame_count > 0 and track.n_frames < 0.95 * info.frame_count - 1:
+        warnings.append(
+            f"the file ends early: {track.n_frames} of the {info.frame_count} frames it "
+            "announces could be decoded (truncated or damaged); the rest was analysed"
+        )
+    if track.n_frames:
+        span_s = (track.timestamps_ms[-1] - track.timestamps_ms[0]) / 1000.0
+        if span_s < MIN_USEFUL_DURATION_S:
+            warnings.append(
+                f"the clip is only {span_s:.1f} s long; film at least "
+                f"{MIN_USEFUL_DURATION_S:.0f} s (ideally 10-20 s) so several strides are seen"
+            )
+    brightness = track.meta.get("brightness_mean")
+    if brightness is not None and brightness < MIN_USEFUL_BRIGHTNESS:
+        warnings.append(
+            f"the video is very dark (mean brightness {brightness:.0f} of 255); "
+            "film in better light or face the light"
+        )
+    if info.fps < MIN_USEFUL_FPS:
+        warnings.append(
+            f"{info.fps:g} frames/s is too few to time steps and bounce well; "
+            f"film at {MIN_USEFUL_FPS:.0f} frames/s or more (30 or 60 is best)"
+        )
+    return warnings
 
 
 def settings_section(settings: Settings) -> dict[str, Any]:

@@ -11,6 +11,7 @@ Exit codes (also in the README):
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -18,7 +19,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from posture.cli.common import byte_callback, exit_with, fail, frame_callback, progress_bar
+from posture.cli.common import (
+    byte_callback,
+    exit_with,
+    fail,
+    frame_callback,
+    interruptible,
+    progress_bar,
+)
 from posture.errors import PostureError
 from posture.report.summary import print_summary
 from posture.settings import AnalysisSettings, PoseSettings, Settings
@@ -74,7 +82,7 @@ def check(
     worst = 0
     for video in videos:
         try:
-            with progress_bar(err) as bar:
+            with interruptible(), progress_bar(err) as bar:
                 report = run_check(
                     video,
                     settings,
@@ -104,8 +112,14 @@ def _register_subcommands() -> None:
 _register_subcommands()
 
 
+def _terminate(signum: int, frame: object) -> None:
+    # Turn SIGTERM into the same clean unwind as Ctrl-C, so temp files are removed.
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """Console entry point: Ctrl-C ends with one line and exit 130, never a traceback."""
+    """Console entry point: Ctrl-C or SIGTERM end with one line and exit 130, no traceback."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except KeyboardInterrupt:

@@ -52,6 +52,22 @@ def domain_errors() -> Iterator[None]:
         exit_with(exc)
 
 
+EXIT_INTERRUPTED = 130
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Ctrl-C (or SIGTERM, see `posture.cli.main`) in the block: one line, exit 130.
+
+    Outputs are written atomically, so an interrupted run leaves no half-written file.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        typer.echo("posture: interrupted; no partial output was left behind", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
 class _RateColumn(ProgressColumn):
     """`123/456 frames  52.1 frames/s` or `3.1/9.4 MB  1.2 MB/s`, by the task's unit."""
 

@@ -170,10 +170,13 @@ def estimate_track(
     fps: float,
     expected_frames: int = 0,
     progress: FrameProgress | None = None,
+    frame_scale: float = 1.0,
 ) -> PoseTrack:
     """Run `estimator` over `frames` (time order) and collect a `PoseTrack`.
 
-    Frames with nobody become NaN rows, so the track has one row per frame.
+    Frames with nobody become NaN rows, so the track has one row per frame. When the frames
+    were resized by `frame_scale` (huge sources), landmarks are mapped back to pixels of the
+    source frame of size `resolution_wh`.
     """
     times: list[float] = []
     image_rows: list[np.ndarray] = []
@@ -187,9 +190,12 @@ def estimate_track(
             progress(len(times), expected_frames)
     if not times:
         return PoseTrack.empty(resolution_wh=resolution_wh, fps=fps, model=estimator.model_name)
+    landmarks = np.stack(image_rows)
+    if frame_scale != 1.0:
+        landmarks[..., :3] /= frame_scale
     return PoseTrack(
         timestamps_ms=np.asarray(times, np.float64),
-        landmarks=np.stack(image_rows),
+        landmarks=landmarks,
         world_landmarks_m=np.stack(world_rows),
         resolution_wh=resolution_wh,
         fps=fps,

@@ -31,6 +31,20 @@ _MIN_PLAUSIBLE_FPS = 1.0
 _MAX_PLAUSIBLE_FPS = 480.0
 _FALLBACK_FPS = 30.0
 _PREFETCH_FRAMES = 8
+#: Frames larger than this (longest side) are downscaled before pose estimation: MediaPipe
+#: works on 256-pixel crops anyway, and an 8K frame would cost 100 MB per queued frame.
+MAX_ANALYSIS_SIDE_PX = 1920
+#: Below this (shortest side) no body can be resolved.
+MIN_SIDE_PX = 32
+# Leading bytes of still-image formats FFmpeg would otherwise open as a one-frame "video".
+_IMAGE_MAGIC = {
+    b"\x89PNG": "PNG",
+    b"\xff\xd8\xff": "JPEG",
+    b"GIF8": "GIF",
+    b"BM": "BMP",
+    b"II*\x00": "TIFF",
+    b"MM\x00*": "TIFF",
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,9 @@ class VideoInfo:
         rotation_deg: rotation metadata the source applied (0, 90, 180, 270).
         codec: the container's four-character codec code.
         warnings: plain-language notes about the capture (e.g. broken fps metadata).
+        trust_timestamps: False when the container's timing is implausible; frames are then
+            re-timed at `fps`.
+        analysis_scale: frames are resized by this factor (<= 1) before pose estimation.
     """
 
     path: Path
@@ -57,10 +74,15 @@ class VideoInfo:
     rotation_deg: int
     codec: str
     warnings: tuple[str, ...] = field(default=())
+    trust_timestamps: bool = True
 
     @property
     def resolution_wh(self) -> tuple[int, int]:
         return (self.width, self.height)
+
+    @property
+    def analysis_scale(self) -> float:
+        return min(1.0, MAX_ANALYSIS_SIDE_PX / max(self.width, self.height))
 
 
 def _check_file(path: Path) -> None:
@@ -72,6 +94,13 @@ def _check_file(path: Path) -> None:
         raise BadInputError(f"{path}: no permission to read it")
     if path.stat().st_size == 0:
         raise BadInputError(f"{path}: the file is empty")
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    for magic, kind in _IMAGE_MAGIC.items():
+        if head.startswith(magic):
+            raise BadInputError(f"{path}: is a still image ({kind}), not a video; film a clip")
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        raise BadInputError(f"{path}: is a still image (WebP), not a video; film a clip")
 
 
 def _fourcc(cap: cv2.VideoCapture) -> str:
@@ -91,7 +120,9 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     try:
         if not cap.isOpened():
-            raise BadInputError(f"{path}: not a video file this tool can read")
+            raise BadInputError(
+                f"{path}: not a video file this tool can read (no decodable video stream)"
+            )
         ok, frame = cap.read()
         if not ok or frame is None or frame.ndim != 3 or frame.size == 0:
             raise BadInputError(f"{path}: the video has no frames that can be decoded")
@@ -106,10 +137,15 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
     if not _MIN_PLAUSIBLE_FPS <= fps_meta <= _MAX_PLAUSIBLE_FPS:
         fps = _FALLBACK_FPS
         warnings.append(
-            f"frame rate metadata {fps_meta:g} is implausible; assumed {fps:g} frames/s "
-            "where container timestamps are missing"
+            f"the file claims {fps_meta:g} frames/s, which cannot be right; frames were timed "
+            f"at {fps:g} frames/s, so times, cadence and speeds may be off"
         )
     height, width = frame.shape[:2]
+    if min(height, width) < MIN_SIDE_PX:
+        raise BadInputError(
+            f"{path}: frames are {width}x{height} pixels, too small to see a runner "
+            f"(at least {MIN_SIDE_PX} pixels a side are needed)"
+        )
     return VideoInfo(
         path=path,
         fps=fps,
@@ -120,13 +156,16 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         rotation_deg=rotation,
         codec=codec,
         warnings=tuple(warnings),
+        trust_timestamps=not warnings,
     )
 
 
 class VideoSource:
     """Iterate `(timestamp_ms, rgb)` over a video's frames, upright and in order.
 
-    `rgb` is `(height, width, 3)` uint8 RGB. Timestamps come from the container; when a
+    `rgb` is `(height, width, 3)` uint8 RGB, resized by `info.analysis_scale` when the source
+    is larger than `MAX_ANALYSIS_SIDE_PX` (resizing happens in the decoding thread, so a huge
+    frame is never queued). Timestamps come from the container; when a
     container gives none or repeats one (seen in AVI files), the previous timestamp plus one
     nominal frame interval is used, so timestamps always increase strictly.
 
@@ -183,16 +222,21 @@ class VideoSource:
         """Decode synchronously in the calling thread (the background thread uses this)."""
         cap = cv2.VideoCapture(str(self.info.path), cv2.CAP_FFMPEG)
         step_ms = 1000.0 / self.info.fps
+        scale = self.info.analysis_scale
         last_ms = -np.inf
         try:
             while stop is None or not stop.is_set():
                 ok, bgr = cap.read()
                 if not ok or bgr is None:
                     return
-                t_ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
+                t_ms = (
+                    float(cap.get(cv2.CAP_PROP_POS_MSEC)) if self.info.trust_timestamps else np.nan
+                )
                 if not np.isfinite(t_ms) or t_ms <= last_ms:
                     t_ms = (last_ms + step_ms) if np.isfinite(last_ms) else 0.0
                 last_ms = t_ms
+                if scale < 1.0:
+                    bgr = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
                 yield t_ms, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         finally:
             cap.release()
