@@ -90,12 +90,15 @@ def _check_file(path: Path) -> None:
         raise BadInputError(f"{path}: no such file")
     if path.is_dir():
         raise BadInputError(f"{path}: is a folder, expected a video file")
-    if not os.access(path, os.R_OK):
-        raise BadInputError(f"{path}: no permission to read it")
     if path.stat().st_size == 0:
         raise BadInputError(f"{path}: the file is empty")
-    with path.open("rb") as fh:
-        head = fh.read(16)
+    try:  # opening, not os.access: it answers for the effective user, ACLs included
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except PermissionError as exc:
+        raise BadInputError(f"{path}: no permission to read it") from exc
+    except OSError as exc:
+        raise BadInputError(f"{path}: cannot be read ({exc.strerror})") from exc
     for magic, kind in _IMAGE_MAGIC.items():
         if head.startswith(magic):
             raise BadInputError(f"{path}: is a still image ({kind}), not a video; film a clip")
