@@ -17,14 +17,29 @@ import numpy as np
 
 from posture.atomic import write_atomic
 from posture.errors import BadInputError
+from posture.metrics import Analysis, analyse
 from posture.pose.track import PoseTrack
 from posture.report.model import Report, Status
+from posture.rules import RuleSet, evaluate, load_rules
 from posture.settings import Settings
 from posture.source import VideoInfo, open_video
 
 #: Called with (frames done, frames expected or 0) while the pose stage runs.
 FrameProgress = Callable[[int, int], None]
 TRACK_SUFFIX = ".pose.npz"
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    """Everything one analysed clip produced: the report and the arrays behind it.
+
+    `analysis` is None when the clip had no runner to measure.
+    """
+
+    report: Report
+    track: PoseTrack
+    info: VideoInfo
+    analysis: Analysis | None
 
 
 @dataclass(frozen=True)
@@ -59,16 +74,28 @@ def check(
         BadInputError: the input cannot be read. ModelUnavailableError: no pose model.
         OutputError: an output cannot be written.
     """
+    result = analyse_clip(path, settings, progress=progress, model_progress=model_progress)
+    if out_dir is not None:
+        write_outputs(result.report, result.track, Path(out_dir), stem=clip_stem(Path(path)))
+    return result.report
+
+
+def analyse_clip(
+    path: str | os.PathLike[str],
+    settings: Settings | None = None,
+    *,
+    progress: FrameProgress | None = None,
+    model_progress: Any = None,
+) -> ClipResult:
+    """Like `check`, but returns the arrays too and writes nothing."""
     settings = settings or Settings()
+    rules = load_rules(settings.analysis.rules_path)  # a bad rules file fails before any work
     path = Path(path)
     if path.name.endswith(TRACK_SUFFIX):
         track, info = _load_track(path)
     else:
         track, info = run_pose(path, settings, progress=progress, model_progress=model_progress)
-    report = analyse_track(track, info, settings)
-    if out_dir is not None:
-        write_outputs(report, track, Path(out_dir), stem=clip_stem(path))
-    return report
+    return analyse_track(track, info, settings, rules)
 
 
 def run_pose(
@@ -151,8 +178,10 @@ def input_section(info: VideoInfo, *, decoded_frames: int) -> dict[str, Any]:
     }
 
 
-def analyse_track(track: PoseTrack, info: VideoInfo, settings: Settings) -> Report:
-    """Everything after the pose stage: coverage check, metrics, rules -> `Report`."""
+def analyse_track(
+    track: PoseTrack, info: VideoInfo, settings: Settings, rules: RuleSet | None = None
+) -> ClipResult:
+    """Everything after the pose stage: coverage check, metrics, rules -> `ClipResult`."""
     detected = int(track.detected.sum())
     coverage = track.coverage
     status: Status = (
@@ -170,13 +199,25 @@ def analyse_track(track: PoseTrack, info: VideoInfo, settings: Settings) -> Repo
         duration_s = 0.0
     input_info = input_section(info, decoded_frames=track.n_frames)
     input_info["duration_s"] = round(float(duration_s), 3)
-    return Report(
+    sections: dict[str, Any] = {}
+    settings_info = settings_section(settings)
+    analysis = None
+    if status == "ok":
+        analysis = analyse(track, settings.analysis)
+        rules = rules or load_rules(settings.analysis.rules_path)
+        sections = analysis.to_dict()
+        settings_info["analysis"].update(sections.pop("settings"))
+        settings_info["analysis"]["rules_path"] = str(rules.source)
+        sections["rules"] = [r.to_dict() for r in evaluate(analysis, rules, settings.analysis)]
+    report = Report(
         status=status,
         input=input_info,
         pose={"model": track.model, "frames_with_runner": detected, "coverage": round(coverage, 4)},
         capture={"warnings": warnings},
-        settings=settings_section(settings),
+        settings=settings_info,
+        sections=sections,
     )
+    return ClipResult(report=report, track=track, info=info, analysis=analysis)
 
 
 #: Below these a clip is still analysed, but the report says why its numbers are weak.

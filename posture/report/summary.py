@@ -29,6 +29,8 @@ def print_summary(report: dict[str, Any], console: Console, *, report_path: str 
         console.print("[red]No runner found in enough frames to analyse.[/red]")
     for warning in report.get("capture", {}).get("warnings", []):
         console.print(f"[yellow]capture:[/yellow] {warning}")
+    for note in report.get("notes", []):
+        console.print(f"[cyan]note:[/cyan] {note}")
     if report_path:
         console.print(f"report: {report_path}")
 

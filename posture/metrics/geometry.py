@@ -1,0 +1,132 @@
+"""Per-frame posture geometry on landmark arrays; the same functions serve files and live.
+
+Every function takes image landmarks `lm` of shape `(..., 33, C)` with C >= 2 (x_px, y_px
+first; image y points DOWN) and returns one value per frame `(...)`, NaN where the inputs are
+NaN. `forward` `(...)` is +1 when the runner travels toward +x (faces right on screen) and -1
+when toward -x, so signed angles mean the same whichever way the runner faces.
+
+Only midpoints of left/right pairs and left/right-pooled quantities are used, so a MediaPipe
+left/right label swap cannot change any value here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posture.pose.landmarks import LM
+
+
+def midpoint(lm: np.ndarray, left: int, right: int) -> np.ndarray:
+    """`(..., 2)` image midpoint of landmarks `left` and `right` in pixels."""
+    return 0.5 * (lm[..., left, :2] + lm[..., right, :2])
+
+
+def hip_mid(lm: np.ndarray) -> np.ndarray:
+    return midpoint(lm, LM.LEFT_HIP, LM.RIGHT_HIP)
+
+
+def shoulder_mid(lm: np.ndarray) -> np.ndarray:
+    return midpoint(lm, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
+
+
+def ear_mid(lm: np.ndarray) -> np.ndarray:
+    return midpoint(lm, LM.LEFT_EAR, LM.RIGHT_EAR)
+
+
+def from_vertical_deg(v: np.ndarray, forward: np.ndarray | float) -> np.ndarray:
+    """Angle of image vectors `v` `(..., 2)` from image-up, + toward travel, in degrees."""
+    return np.degrees(np.arctan2(forward * v[..., 0], -v[..., 1]))
+
+
+def wrap_deg(a: np.ndarray) -> np.ndarray:
+    """Angles wrapped into [-180, 180)."""
+    return (a + 180.0) % 360.0 - 180.0
+
+
+def torso_lean_deg(lm: np.ndarray, forward: np.ndarray | float) -> np.ndarray:
+    """Hip-mid -> shoulder-mid angle from image vertical; + leaning toward travel."""
+    return from_vertical_deg(shoulder_mid(lm) - hip_mid(lm), forward)
+
+
+def head_pitch_raw_deg(lm: np.ndarray, forward: np.ndarray | float) -> np.ndarray:
+    """Ear-mid -> nose angle below horizontal (toward travel), degrees; ~15 for a level gaze."""
+    d = lm[..., LM.NOSE, :2] - ear_mid(lm)
+    return np.degrees(np.arctan2(d[..., 1], forward * d[..., 0]))
+
+
+def head_pitch_deg(lm: np.ndarray, forward: np.ndarray | float, neutral_deg: float) -> np.ndarray:
+    """Chin-down head rotation: raw ear -> nose angle minus its neutral value; + looking down."""
+    return head_pitch_raw_deg(lm, forward) - neutral_deg
+
+
+def neck_flexion_deg(lm: np.ndarray, forward: np.ndarray | float) -> np.ndarray:
+    """Shoulder-mid -> ear-mid line against the torso line; + ear ahead (head carried forward)."""
+    sm = shoulder_mid(lm)
+    neck = from_vertical_deg(ear_mid(lm) - sm, forward)
+    torso = from_vertical_deg(sm - hip_mid(lm), forward)
+    return wrap_deg(neck - torso)
+
+
+def torso_length_px(lm: np.ndarray) -> np.ndarray:
+    """|shoulder-mid -> hip-mid| in pixels."""
+    return np.linalg.norm(shoulder_mid(lm) - hip_mid(lm), axis=-1)
+
+
+def ear_shoulder_over_torso(lm: np.ndarray) -> np.ndarray:
+    """r = |ear-mid -> shoulder-mid| / |shoulder-mid -> hip-mid| (image pixels)."""
+    neck = np.linalg.norm(ear_mid(lm) - shoulder_mid(lm), axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return neck / torso_length_px(lm)
+
+
+def shoulder_hunch_pct(r: np.ndarray, r_neutral: float) -> np.ndarray:
+    """How much shorter the ear -> shoulder distance is than neutral, % (+ = shrugged)."""
+    return (r_neutral - r) / r_neutral * 100.0
+
+
+def shoulder_rounding_pct_torso(lm: np.ndarray, forward: np.ndarray | float) -> np.ndarray:
+    """Signed distance of shoulder-mid from the hip-mid -> ear-mid line, % torso; + ahead."""
+    h, s, e = hip_mid(lm), shoulder_mid(lm), ear_mid(lm)
+    axis = e - h
+    rel = s - h
+    cross = axis[..., 0] * rel[..., 1] - axis[..., 1] * rel[..., 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dist = cross / np.linalg.norm(axis, axis=-1)
+    # With image y down and the axis pointing up, a point toward +x gives a positive cross.
+    return forward * dist / torso_length_px(lm) * 100.0
+
+
+def head_yaw_deg(lm: np.ndarray, depth_over_half_width: float) -> np.ndarray:
+    """Head yaw in front/rear views from the nose offset between the ears, degrees.
+
+    For a rigid head with ears at +/-w and the nose tip a depth d ahead, yaw theta projects
+    to nose offset d*sin(theta) and half ear spacing w*cos(theta), so
+    theta = atan(offset / (d/w * half spacing)). The sign depends on the view; only the
+    per-stride range is reported.
+    """
+    offset = lm[..., LM.NOSE, 0] - ear_mid(lm)[..., 0]
+    half = 0.5 * np.abs(lm[..., LM.LEFT_EAR, 0] - lm[..., LM.RIGHT_EAR, 0])
+    return np.degrees(np.arctan2(offset, depth_over_half_width * half))
+
+
+def segment_lengths_px(lm: np.ndarray, ndim: int = 2) -> dict[str, np.ndarray]:
+    """Lengths `(..., 2)` (left, right) of thighs and shanks using the first `ndim`
+    coordinates (2: image pixels; 3 for world landmarks in metres)."""
+
+    def seg(a: tuple[int, int], b: tuple[int, int]) -> np.ndarray:
+        return np.linalg.norm(lm[..., list(a), :ndim] - lm[..., list(b), :ndim], axis=-1)
+
+    hips, knees, ankles = (
+        (LM.LEFT_HIP, LM.RIGHT_HIP),
+        (LM.LEFT_KNEE, LM.RIGHT_KNEE),
+        (LM.LEFT_ANKLE, LM.RIGHT_ANKLE),
+    )
+    return {"thigh": seg(hips, knees), "shank": seg(knees, ankles)}
+
+
+def width_ratio(lm: np.ndarray) -> np.ndarray:
+    """(shoulder width + hip width) / (2 x torso length), image x only: ~0 side, ~0.6 front."""
+    sw = np.abs(lm[..., LM.LEFT_SHOULDER, 0] - lm[..., LM.RIGHT_SHOULDER, 0])
+    hw = np.abs(lm[..., LM.LEFT_HIP, 0] - lm[..., LM.RIGHT_HIP, 0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (sw + hw) / (2.0 * torso_length_px(lm))

@@ -1,0 +1,184 @@
+"""Load and strictly validate a rules TOML into a `RuleSet`.
+
+Every problem raises `UsageError` whose message names the file and the key, e.g.
+`rules.toml: rules.lean_forward.warn: expected a number, got 'ten'`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from posture.errors import UsageError
+from posture.metrics.registry import METRICS
+from posture.rules.model import Criterion, Exercise, Rule, RuleSet
+from posture.settings import CONTEXTS
+
+SHIPPED_RULES = "rules.toml"
+FORMAT_VERSION = 1
+VIEW_NAMES = ("side", "front", "rear")
+REQUIRED = (
+    "metric",
+    "direction",
+    "warn",
+    "fail",
+    "views",
+    "min_fraction",
+    "min_samples",
+    "message",
+    "advice",
+)
+OPTIONAL = ("combine", "also", "exempt_contexts", "relax", "exercises")
+
+
+class _Ctx:
+    """Raises errors that name the file and the key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, key: str, problem: str) -> UsageError:
+        return UsageError(
+            f"{self.path}: {key}: {problem} (see the comments in the shipped "
+            "posture/rules/rules.toml)"
+        )
+
+    def table(
+        self, raw: Any, key: str, allowed: tuple[str, ...], required: tuple[str, ...]
+    ) -> dict[str, Any]:
+        if not isinstance(raw, dict):
+            raise self.fail(key, f"expected a table, got {type(raw).__name__}")
+        for k in raw:
+            if k not in allowed:
+                raise self.fail(f"{key}.{k}", f"unknown key (allowed: {', '.join(allowed)})")
+        for k in required:
+            if k not in raw:
+                raise self.fail(f"{key}.{k}", "missing")
+        return raw
+
+    def number(self, raw: Any, key: str) -> float:
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise self.fail(key, f"expected a number, got {raw!r}")
+        return float(raw)
+
+    def text(self, raw: Any, key: str) -> str:
+        if not isinstance(raw, str) or not raw.strip():
+            raise self.fail(key, f"expected a non-empty string, got {raw!r}")
+        return raw
+
+    def choice(self, raw: Any, key: str, allowed: tuple[str, ...]) -> str:
+        if raw not in allowed:
+            raise self.fail(key, f"expected one of {', '.join(allowed)}, got {raw!r}")
+        return str(raw)
+
+    def choices(self, raw: Any, key: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+        if not isinstance(raw, list):
+            raise self.fail(key, f"expected a list, got {raw!r}")
+        return tuple(self.choice(v, f"{key}[{i}]", allowed) for i, v in enumerate(raw))
+
+
+def _criterion(
+    c: _Ctx, raw: dict[str, Any], key: str, direction: str, views: tuple[str, ...]
+) -> Criterion:
+    metric = c.choice(raw.get("metric"), f"{key}.metric", tuple(METRICS))
+    bad_views = [v for v in views if v not in METRICS[metric].views]
+    if bad_views:
+        raise c.fail(f"{key}.metric", f"{metric} is not measured in view(s) {bad_views}")
+    warn, fail = c.number(raw.get("warn"), f"{key}.warn"), c.number(raw.get("fail"), f"{key}.fail")
+    try:
+        return Criterion(metric, warn, fail, direction)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise c.fail(f"{key}.fail", str(exc)) from exc
+
+
+def _rule(c: _Ctx, rule_id: str, raw: Any, exercises: dict[str, Exercise]) -> Rule:
+    key = f"rules.{rule_id}"
+    raw = c.table(raw, key, REQUIRED + OPTIONAL, REQUIRED)
+    direction = c.choice(raw["direction"], f"{key}.direction", ("above", "below"))
+    views = c.choices(raw["views"], f"{key}.views", VIEW_NAMES)
+    if not views:
+        raise c.fail(f"{key}.views", "needs at least one view")
+    criteria = [_criterion(c, raw, key, direction, views)]
+    also = raw.get("also", [])
+    if not isinstance(also, list):
+        raise c.fail(f"{key}.also", f"expected a list of tables, got {also!r}")
+    for i, item in enumerate(also):
+        sub = c.table(
+            item, f"{key}.also[{i}]", ("metric", "warn", "fail"), ("metric", "warn", "fail")
+        )
+        criteria.append(_criterion(c, sub, f"{key}.also[{i}]", direction, views))
+    fraction = c.number(raw["min_fraction"], f"{key}.min_fraction")
+    if not 0.0 < fraction <= 1.0:
+        raise c.fail(f"{key}.min_fraction", f"expected a number in (0, 1], got {fraction}")
+    samples = raw["min_samples"]
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise c.fail(f"{key}.min_samples", f"expected an integer >= 1, got {samples!r}")
+    relax_raw = c.table(raw.get("relax", {}), f"{key}.relax", CONTEXTS, ())
+    relax = {k: c.number(v, f"{key}.relax.{k}") for k, v in relax_raw.items()}
+    if any(v < 0 for v in relax.values()):
+        raise c.fail(f"{key}.relax", f"amounts must be >= 0, got {relax}")
+    ex_ids = c.choices(raw.get("exercises", []), f"{key}.exercises", tuple(exercises))
+    return Rule(
+        id=rule_id,
+        criteria=tuple(criteria),
+        views=views,
+        min_fraction=fraction,
+        min_samples=samples,
+        message=c.text(raw["message"], f"{key}.message"),
+        advice=c.text(raw["advice"], f"{key}.advice"),
+        combine=c.choice(raw.get("combine", "any"), f"{key}.combine", ("any", "all")),  # type: ignore[arg-type]
+        exempt_contexts=c.choices(
+            raw.get("exempt_contexts", []), f"{key}.exempt_contexts", CONTEXTS
+        ),
+        relax=relax,
+        exercises=tuple(exercises[e] for e in ex_ids),
+    )
+
+
+def parse_rules(doc: dict[str, Any], path: Path) -> RuleSet:
+    """Validate a parsed rules TOML document; `path` is only used in error messages."""
+    c = _Ctx(path)
+    c.table(doc, "(top level)", ("version", "exercises", "rules"), ("version", "rules"))
+    if doc["version"] != FORMAT_VERSION:
+        raise c.fail("version", f"expected {FORMAT_VERSION}, got {doc['version']!r}")
+    exercises: dict[str, Exercise] = {}
+    for ex_id, raw in c.table(
+        doc.get("exercises", {}), "exercises", tuple(doc.get("exercises", {})), ()
+    ).items():
+        t = c.table(raw, f"exercises.{ex_id}", ("name", "how", "dose"), ("name", "how", "dose"))
+        exercises[ex_id] = Exercise(
+            ex_id, *(c.text(t[k], f"exercises.{ex_id}.{k}") for k in ("name", "how", "dose"))
+        )
+    rules_raw = c.table(
+        doc["rules"], "rules", tuple(doc["rules"]) if isinstance(doc["rules"], dict) else (), ()
+    )
+    if not rules_raw:
+        raise c.fail("rules", "no rules defined")
+    rules = tuple(_rule(c, rule_id, raw, exercises) for rule_id, raw in rules_raw.items())
+    return RuleSet(rules=rules, source=path, exercises=exercises)
+
+
+def load_rules(path: Path | None = None) -> RuleSet:
+    """Load a rules TOML; None loads the shipped `posture/rules/rules.toml`.
+
+    Raises:
+        UsageError: the file is missing, not TOML, or has an unknown key or a bad value;
+            the message names the file and the key.
+    """
+    if path is None:
+        res = resources.files("posture.rules").joinpath(SHIPPED_RULES)
+        return parse_rules(tomllib.loads(res.read_text("utf-8")), Path(str(res)))
+    path = Path(path)
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the rules file ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: the rules file is not UTF-8 text") from exc
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from exc
+    return parse_rules(doc, path)
