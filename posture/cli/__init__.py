@@ -105,8 +105,10 @@ def check(
 
 def _register_subcommands() -> None:
     from posture.cli.models import models_app
+    from posture.cli.synth import synth
 
     app.add_typer(models_app, name="models")
+    app.command("synth")(synth)
 
 
 _register_subcommands()
