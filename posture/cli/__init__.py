@@ -2,8 +2,10 @@
 
 Exit codes (also in the README):
     0  analysed
+    1  `posture batch`: at least one clip errored (the summary says which)
     2  bad input or usage (one line on stderr)
     3  no runner found in enough frames (the report still says so)
+    4  `posture batch --fail-on LEVEL`: a clip has a rule at LEVEL or worse
     5  no pose model could be obtained
     6  an output could not be written
     130  interrupted (Ctrl-C); no partial output is left behind
@@ -104,9 +106,11 @@ def check(
 
 
 def _register_subcommands() -> None:
+    from posture.cli.batch import batch
     from posture.cli.models import models_app
     from posture.cli.synth import synth
 
+    app.command()(batch)
     app.add_typer(models_app, name="models")
     app.command("synth")(synth)
 

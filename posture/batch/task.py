@@ -1,0 +1,119 @@
+"""The per-clip task every engine runs: analyse one clip, hand back its files as bytes.
+
+`analyse_clip` runs the same `posture.pipeline.check` as `posture check`, writing into a
+private temp folder, and returns the files it made. The batch driver alone writes into the
+output folder, so a worker that crashes or is killed never leaves anything there, and the
+same task serves local worker processes and Ray tasks on other machines (whose outputs need
+not be on shared storage).
+
+Test-only hook: when `POSTURE_TEST_CRASH_ON` is set and occurs in a clip's file name, the
+worker sends itself SIGSEGV before analysing that clip, standing in for a native crash inside
+MediaPipe. Nothing else reads it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from posture.batch.inputs import ClipJob
+from posture.batch.resume import file_sha256
+from posture.errors import PostureError
+from posture.pipeline import check, clip_stem
+from posture.settings import Settings
+
+ClipStatus = Literal["ok", "no_runner", "error"]
+#: Called with (frames done, frames expected or 0) while the pose stage runs.
+FrameProgress = Callable[[int, int], None]
+CRASH_HOOK_ENV = "POSTURE_TEST_CRASH_ON"
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    """What analysing one clip gave.
+
+    Attributes:
+        index: the job's index.
+        status: `ok`, `no_runner` or `error`.
+        error: one-line message when `status == "error"`.
+        detail: traceback of an unexpected (non-domain) error, for bug reports.
+        elapsed_s: wall time of the analysis.
+        input_sha256: SHA-256 of the clip as analysed ("" on error).
+        files: output suffix (`.report.json`, `.pose.npz`, ...) -> file bytes.
+    """
+
+    index: int
+    status: ClipStatus
+    error: str = ""
+    detail: str = ""
+    elapsed_s: float = 0.0
+    input_sha256: str = ""
+    files: Mapping[str, bytes] = field(default_factory=dict)
+
+
+def failed(job: ClipJob, message: str, *, elapsed_s: float = 0.0, detail: str = "") -> ClipResult:
+    """An error result for `job`, message folded onto one line."""
+    return ClipResult(
+        job.index, "error", " ".join(message.split()), detail=detail, elapsed_s=elapsed_s
+    )
+
+
+def analyse_clip(
+    job: ClipJob, settings: Settings, progress: FrameProgress | None = None
+) -> ClipResult:
+    """Analyse one clip; never raises for a problem with the clip itself.
+
+    Args:
+        job: the clip.
+        settings: analysis settings.
+        progress: per-frame callback of the pose stage.
+
+    Returns:
+        The result, with the clip's output files as bytes keyed by suffix.
+    """
+    start = time.perf_counter()
+    _test_crash_hook(job.path)
+    if job.problem:
+        return failed(job, job.problem)
+    try:
+        with tempfile.TemporaryDirectory(prefix="posture-batch-") as tmp:
+            report = check(job.path, settings, out_dir=tmp, progress=progress)
+            files = collect_outputs(Path(tmp), clip_stem(job.path))
+        digest = file_sha256(job.path)
+    except PostureError as exc:
+        return failed(job, str(exc), elapsed_s=time.perf_counter() - start)
+    except Exception as exc:
+        # Isolation: a bug hit by one clip must not stop the batch. It is recorded in the
+        # summary with its traceback, not hidden.
+        return failed(
+            job,
+            f"internal error ({type(exc).__name__}: {exc}); please report it",
+            elapsed_s=time.perf_counter() - start,
+            detail=traceback.format_exc(),
+        )
+    elapsed_s = time.perf_counter() - start
+    return ClipResult(
+        job.index, report.status, elapsed_s=elapsed_s, input_sha256=digest, files=files
+    )
+
+
+def collect_outputs(folder: Path, stem: str) -> dict[str, bytes]:
+    """Files `check` wrote for `stem` in `folder`, keyed by what follows the stem."""
+    return {
+        entry.name[len(stem) :]: entry.read_bytes()
+        for entry in sorted(folder.iterdir())
+        if entry.is_file() and entry.name.startswith(f"{stem}.")
+    }
+
+
+def _test_crash_hook(path: Path) -> None:
+    marker = os.environ.get(CRASH_HOOK_ENV, "")
+    if marker and marker in path.name:
+        os.kill(os.getpid(), signal.SIGSEGV)

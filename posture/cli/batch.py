@@ -1,0 +1,158 @@
+"""`posture batch`: parse options, build settings, run the batch, map the outcome to an exit.
+
+Registered by the CLI as `app.command()(batch)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, TaskID
+
+from posture.batch import BatchOptions, ClipJob, Row, default_workers, run_batch
+from posture.cli.common import byte_callback, exit_with, progress_bar
+from posture.errors import PostureError
+from posture.settings import AnalysisSettings, PoseSettings, Settings
+
+EXIT_INTERRUPTED = 130
+
+
+def batch(
+    inputs: Annotated[list[str], typer.Argument(help="Video files, folders (searched) or globs.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Batch output folder.")],
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (local) or CPUs (Ray). Default: cores.")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="local (processes) or ray.")] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option("--ray-address", help="Ray cluster to join (else a local one).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Skip clips already analysed from the same file and settings.")
+    ] = True,
+    fail_on: Annotated[
+        str,
+        typer.Option("--fail-on", help="Exit 4 when a rule is at this level: never, warn, fail."),
+    ] = "never",
+    view: Annotated[str, typer.Option(help="Camera view: auto, side, front or rear.")] = "auto",
+    context: Annotated[
+        str, typer.Option(help="flat, uphill, accelerating (lean allowed) or uneven.")
+    ] = "flat",
+    height_cm: Annotated[
+        float | None, typer.Option("--height-cm", help="Runner's height, for cm values.")
+    ] = None,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="A rules TOML replacing the shipped rules.")
+    ] = None,
+    model: Annotated[str, typer.Option(help="Pose model: lite, full or heavy.")] = "full",
+    model_dir: Annotated[
+        Path | None, typer.Option("--model-dir", help="Folder of pose model bundles.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+) -> None:
+    """Analyse many clips: OUT/<name>.report.json per clip, OUT/summary.csv|json, OUT/index.html.
+
+    Exit 0 when every input was analysed, 1 when any errored, 4 with --fail-on.
+    """
+    err = Console(stderr=True, quiet=quiet)
+    try:
+        settings = Settings(
+            pose=PoseSettings(model_variant=model, model_dir=model_dir),
+            analysis=AnalysisSettings(
+                view=view, context=context, height_cm=height_cm, rules_path=rules
+            ),
+        )
+        options = BatchOptions(
+            out_dir=out,
+            workers=workers if workers is not None else default_workers(),
+            engine=engine,
+            ray_address=ray_address,
+            resume=resume,
+            fail_on=fail_on,
+        )
+        with progress_bar(err) as bar:
+            outcome = run_batch(
+                inputs,
+                settings,
+                options,
+                _BarProgress(bar),
+                prepare_model=_model_fetcher(settings, options, bar),
+            )
+    except PostureError as exc:
+        exit_with(exc)
+    except KeyboardInterrupt:
+        typer.echo(
+            "posture: interrupted; finished clips are kept, run the same command to resume",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    _print_outcome(outcome.rows, out, err)
+    raise typer.Exit(outcome.exit_code)
+
+
+def _model_fetcher(
+    settings: Settings, options: BatchOptions, bar: Progress
+) -> Callable[[], None] | None:
+    """Fetch the model once in the driver, unless the clips run on a remote cluster."""
+    if options.ray_address:
+        return None
+
+    def fetch() -> None:
+        from posture.modelstore import ensure_model
+
+        ensure_model(
+            settings.pose.model_variant, settings.pose.model_dir, progress=byte_callback(bar)
+        )
+
+    return fetch
+
+
+def _print_outcome(rows: tuple[Row, ...], out: Path, err: Console) -> None:
+    for row in rows:
+        if row.status == "error":
+            typer.echo(f"posture: error: {row.path}: {_strip_path(row.error, row.path)}", err=True)
+    tally: dict[str, int] = {}
+    for row in rows:
+        tally[row.status] = tally.get(row.status, 0) + 1
+    resumed = sum(row.resumed for row in rows)
+    parts = ", ".join(f"{n} {status}" for status, n in tally.items())
+    err.print(
+        f"{len(rows)} inputs: {parts}" + (f" ({resumed} from an earlier run)" if resumed else "")
+    )
+    err.print(f"summary: {out / 'index.html'}")
+
+
+def _strip_path(message: str, path: str) -> str:
+    prefix = f"{path}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+class _BarProgress:
+    """Draws the batch on a rich progress display: clips overall, frames per running clip."""
+
+    def __init__(self, bar: Progress) -> None:
+        self._bar = bar
+        self._clips: TaskID | None = None
+        self._frames: dict[int, TaskID] = {}
+
+    def started(self, total: int, to_run: int) -> None:
+        done = total - to_run
+        self._clips = self._bar.add_task("clips", total=total, completed=done, unit="clips")
+
+    def frames(self, job: ClipJob, done: int, expected: int) -> None:
+        task = self._frames.get(job.index)
+        if task is None:
+            task = self._bar.add_task(f"  {job.path.name}", total=expected or None, unit="frames")
+            self._frames[job.index] = task
+        self._bar.update(task, completed=done, total=max(expected, done) if expected else None)
+
+    def clip_done(self, job: ClipJob, row: Row) -> None:
+        task = self._frames.pop(job.index, None)
+        if task is not None:
+            self._bar.remove_task(task)
+        if self._clips is not None:
+            self._bar.advance(self._clips)
