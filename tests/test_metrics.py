@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posture.metrics import METRICS, Analysis, analyse
+from posture.metrics import METRICS, Analysis, analyse, default_config
 from posture.pose.track import PoseTrack
 from posture.settings import AnalysisSettings
 from tests.skeletons import Runner, build_track, transformed, with_nan_rows
@@ -66,7 +66,11 @@ def test_bounce_and_cadence_match_truth(runner: Runner) -> None:
 
 def test_height_is_estimated_from_world_landmarks() -> None:
     r = Runner(height_cm=182.0)
-    a = analyse(build_track(r))
+    track = build_track(r)
+    # MediaPipe's world landmarks understate lengths by the factor the config corrects.
+    scale = default_config().body.world_length_scale
+    track = dataclasses.replace(track, world_landmarks_m=track.world_landmarks_m / scale)
+    a = analyse(track)
     assert a.height_source == "estimated"
     assert a.height_cm == pytest.approx(182.0, rel=0.01)
     assert median(a, "vertical_bounce_cm") == pytest.approx(r.bounce_cm, rel=0.03)

@@ -47,6 +47,7 @@ class BodyConfig:
     shank_over_height: float
     trunk_over_height: float
     leg_length_percentile: float
+    world_length_scale: float
 
     @property
     def leg_over_height(self) -> float:
