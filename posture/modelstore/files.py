@@ -3,24 +3,21 @@ sha256 and the small JSON sidecar that records which origin made a bundle."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from posture.atomic import atomic_path
 from posture.errors import ModelUnavailableError
 
 MODEL_DIR_ENV = "POSTURE_MODEL_DIR"
-TEMP_SUFFIX = ".tmp"
+TEMP_SUFFIX = ".tmp"  # what posture.atomic names its temp files
 SIDECAR_SUFFIX = ".json"
 _CHUNK_BYTES = 1 << 20
-_FILE_MODE = 0o644
 
 
 class ProgressFn(Protocol):
@@ -110,7 +107,7 @@ def write_provenance(bundle: Path, origin: str, sha256: str, detail: str = "") -
     created = datetime.now(UTC).replace(microsecond=0).isoformat()
     record = Provenance(sha256=sha256, origin=origin, created=created, detail=detail)
     text = json.dumps(asdict(record), indent=2) + "\n"
-    with atomic_target(sidecar_path(bundle)) as tmp:
+    with atomic_path(sidecar_path(bundle)) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return record
 
@@ -133,22 +130,3 @@ def ensure_dir(folder: Path) -> None:
             f"model folder {folder} is not writable; "
             f"pass --model-dir or set {MODEL_DIR_ENV} to a writable folder"
         )
-
-
-@contextlib.contextmanager
-def atomic_target(final: Path) -> Iterator[Path]:
-    """Yield a temp path next to `final`; on success move it over `final` atomically.
-
-    The temp file lives in the same folder so `os.replace` is a rename, never a copy; on
-    any exception it is deleted, so readers see either the old file or the complete new one.
-    """
-    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=TEMP_SUFFIX, dir=final.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        # mkstemp creates 0600; bundles are shared read-only data like any installed file.
-        tmp.chmod(_FILE_MODE)
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)

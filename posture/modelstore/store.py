@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from posture.atomic import atomic_path
 from posture.errors import ModelUnavailableError, UsageError
 from posture.modelstore import fetch, pypi_build
 from posture.modelstore.files import (
     ProgressFn,
-    atomic_target,
     ensure_dir,
     read_provenance,
     resolve_model_dir,
@@ -207,7 +207,7 @@ def _obtain(origin: str, entry: VariantEntry, target: Path, progress: ProgressFn
 def _obtain_into(
     origin: str, entry: VariantEntry, target: Path, progress: ProgressFn | None
 ) -> None:
-    with atomic_target(target) as tmp:
+    with atomic_path(target) as tmp:
         if origin == "url":
             if entry.url is None:
                 raise ModelUnavailableError(f"no official URL for {entry.variant!r}")
