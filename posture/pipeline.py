@@ -8,7 +8,7 @@ the pose stage, so a saved `.pose.npz` can be re-analysed without the model. `po
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from posture.pose.track import PoseTrack
 from posture.report.model import Report, Status
 from posture.rules import RuleSet, evaluate, load_rules
 from posture.settings import Settings
-from posture.source import VideoInfo, open_video
+from posture.source import VideoInfo, open_video, sample_brightness
 
 #: Called with (frames done, frames expected or 0) while the pose stage runs.
 FrameProgress = Callable[[int, int], None]
@@ -109,39 +109,36 @@ def run_pose(
     # Imported here so re-analysing a saved track never loads MediaPipe.
     from posture.modelstore import ensure_model
     from posture.pose.estimator import PoseEstimator, estimate_track
+    from posture.pose.parallel import auto_jobs, estimate_parallel
 
     source = open_video(path)  # validates the file before the model is fetched
     model_path = ensure_model(
         settings.pose.model_variant, settings.pose.model_dir, progress=model_progress
     )
-    brightness: list[float] = []
     model_name = f"pose_landmarker_{settings.pose.model_variant}"
-    with PoseEstimator(model_path, settings.pose, model_name) as est:
-        track = estimate_track(
-            _sample_brightness(source, brightness),
-            est,
-            resolution_wh=source.info.resolution_wh,
-            fps=source.info.fps,
-            expected_frames=source.info.frame_count,
-            progress=progress,
-            frame_scale=source.info.analysis_scale,
+    jobs = settings.pose.jobs or auto_jobs(source.info)
+    if jobs > 1:
+        track, brightness = estimate_parallel(
+            source.info, model_path, settings.pose, model_name, jobs, progress
         )
+    else:
+        brightness = []
+        with PoseEstimator(model_path, settings.pose, model_name) as est:
+            track = estimate_track(
+                sample_brightness(source, brightness),
+                est,
+                resolution_wh=source.info.resolution_wh,
+                fps=source.info.fps,
+                expected_frames=source.info.frame_count,
+                progress=progress,
+                frame_scale=source.info.analysis_scale,
+            )
     if track.n_frames == 0:
         raise BadInputError(f"{path}: the video has no frames that can be decoded")
     info = source.info
     track.meta["input"] = input_section(info, decoded_frames=track.n_frames)
     track.meta["brightness_mean"] = round(float(np.mean(brightness)), 1)
     return track, info
-
-
-def _sample_brightness(
-    frames: Iterable[tuple[float, np.ndarray]], out: list[float], every: int = 15
-) -> Iterator[tuple[float, np.ndarray]]:
-    """Pass frames through, noting the mean brightness (0-255) of every `every`-th one."""
-    for i, (t_ms, rgb) in enumerate(frames):
-        if i % every == 0:
-            out.append(float(rgb[::8, ::8].mean()))
-        yield t_ms, rgb
 
 
 def _load_track(path: Path) -> tuple[PoseTrack, VideoInfo]:

@@ -28,6 +28,8 @@ class PoseSettings:
         min_tracking_confidence: below this MediaPipe re-runs the detector, in [0, 1].
         min_coverage: fraction of frames that must have a runner; below it the clip is
             reported as "no runner" (exit 3).
+        jobs: processes that share one clip, each taking a time chunk; 0 means choose from
+            the clip's length and the machine's cores, 1 means no splitting.
     """
 
     model_variant: str = "full"
@@ -35,8 +37,11 @@ class PoseSettings:
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     min_coverage: float = 0.3
+    jobs: int = 0
 
     def __post_init__(self) -> None:
+        if not 0 <= self.jobs <= 64:
+            raise UsageError(f"jobs must be between 0 (auto) and 64, got {self.jobs}")
         if self.model_variant not in MODEL_VARIANTS:
             raise UsageError(
                 f"model variant must be one of {', '.join(MODEL_VARIANTS)}, "

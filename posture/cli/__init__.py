@@ -65,6 +65,10 @@ def check(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the report JSON to stdout.")
     ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(help="Processes sharing one clip (time chunks); 0 = by length and cores."),
+    ] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
 ) -> None:
     """Analyse running clips: writes OUT/<name>.report.json and OUT/<name>.pose.npz."""
@@ -74,7 +78,7 @@ def check(
     err = Console(stderr=True, quiet=quiet)
     try:
         settings = Settings(
-            pose=PoseSettings(model_variant=model, model_dir=model_dir),
+            pose=PoseSettings(model_variant=model, model_dir=model_dir, jobs=jobs),
             analysis=AnalysisSettings(
                 view=view, context=context, height_cm=height_cm, rules_path=rules
             ),

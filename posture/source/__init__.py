@@ -1,5 +1,5 @@
 """Frame source stage: video files in, `(timestamp_ms, rgb)` frames out."""
 
-from posture.source.video import VideoInfo, VideoSource, open_video, probe
+from posture.source.video import VideoInfo, VideoSource, open_video, probe, sample_brightness
 
-__all__ = ["VideoInfo", "VideoSource", "open_video", "probe"]
+__all__ = ["VideoInfo", "VideoSource", "open_video", "probe", "sample_brightness"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,11 +177,24 @@ class VideoSource:
         >>> for t_ms, rgb in src: ...  # doctest: +SKIP
     """
 
-    def __init__(self, info: VideoInfo, *, prefetch: int = _PREFETCH_FRAMES) -> None:
+    def __init__(
+        self,
+        info: VideoInfo,
+        *,
+        prefetch: int = _PREFETCH_FRAMES,
+        range_ms: tuple[float, float] | None = None,
+    ) -> None:
         if prefetch < 1:
             raise ValueError(f"prefetch must be >= 1, got {prefetch}")
+        if range_ms is not None and not range_ms[0] < range_ms[1]:
+            raise ValueError(f"range_ms must be (start, end) with start < end, got {range_ms}")
         self.info = info
         self._prefetch = prefetch
+        self._range_ms = range_ms
+
+    def between(self, start_ms: float, end_ms: float) -> VideoSource:
+        """The frames with `start_ms <= timestamp < end_ms` only (the decoder seeks there)."""
+        return VideoSource(self.info, prefetch=self._prefetch, range_ms=(start_ms, end_ms))
 
     def __iter__(self) -> Iterator[tuple[float, np.ndarray]]:
         """Decode in a background thread (OpenCV releases the GIL while decoding)."""
@@ -226,6 +239,10 @@ class VideoSource:
         cap = cv2.VideoCapture(str(self.info.path), cv2.CAP_FFMPEG)
         step_ms = 1000.0 / self.info.fps
         scale = self.info.analysis_scale
+        start_ms, end_ms = self._range_ms or (-np.inf, np.inf)
+        if start_ms > 0:
+            # Seeking lands near, not exactly on, the time: aim a little early, skip forward.
+            cap.set(cv2.CAP_PROP_POS_MSEC, max(0.0, start_ms - 4 * step_ms))
         last_ms = -np.inf
         try:
             while stop is None or not stop.is_set():
@@ -238,11 +255,28 @@ class VideoSource:
                 if not np.isfinite(t_ms) or t_ms <= last_ms:
                     t_ms = (last_ms + step_ms) if np.isfinite(last_ms) else 0.0
                 last_ms = t_ms
+                if t_ms < start_ms:
+                    continue
+                if t_ms >= end_ms:
+                    return
                 if scale < 1.0:
                     bgr = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
                 yield t_ms, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         finally:
             cap.release()
+
+
+def sample_brightness(
+    frames: Iterable[tuple[float, np.ndarray]], out: list[float], every: int = 15
+) -> Iterator[tuple[float, np.ndarray]]:
+    """Pass frames through, appending the mean brightness (0-255) of every `every`-th to `out`.
+
+    Capture quality (a very dark clip) is judged from these samples.
+    """
+    for i, (t_ms, rgb) in enumerate(frames):
+        if i % every == 0:
+            out.append(float(rgb[::8, ::8].mean()))
+        yield t_ms, rgb
 
 
 def open_video(path: str | os.PathLike[str], *, prefetch: int = _PREFETCH_FRAMES) -> VideoSource:
