@@ -84,7 +84,9 @@ def analyse_clip(
         return failed(job, job.problem)
     try:
         with tempfile.TemporaryDirectory(prefix="posture-batch-") as tmp:
-            report = check(job.path, settings, out_dir=tmp, progress=progress)
+            # The batch runs clips side by side; splitting each clip too would oversubscribe.
+            one_process = settings.with_pose(jobs=1)
+            report = check(job.path, one_process, out_dir=tmp, progress=progress)
             files = collect_outputs(Path(tmp), clip_stem(job.path))
         digest = file_sha256(job.path)
     except PostureError as exc:
