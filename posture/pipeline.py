@@ -17,7 +17,7 @@ import numpy as np
 
 from posture.atomic import write_atomic
 from posture.errors import BadInputError
-from posture.metrics import Analysis, analyse
+from posture.metrics import Analysis, MetricConfig, analyse
 from posture.pose.track import PoseTrack
 from posture.report.model import Report, Status
 from posture.rules import RuleSet, evaluate, load_rules
@@ -176,9 +176,18 @@ def input_section(info: VideoInfo, *, decoded_frames: int) -> dict[str, Any]:
 
 
 def analyse_track(
-    track: PoseTrack, info: VideoInfo, settings: Settings, rules: RuleSet | None = None
+    track: PoseTrack,
+    info: VideoInfo,
+    settings: Settings,
+    rules: RuleSet | None = None,
+    *,
+    config: MetricConfig | None = None,
 ) -> ClipResult:
-    """Everything after the pose stage: coverage check, metrics, rules -> `ClipResult`."""
+    """Everything after the pose stage: coverage check, metrics, rules -> `ClipResult`.
+
+    `config` replaces the shipped metric constants (live mode passes the runner's own
+    calibrated neutrals).
+    """
     detected = int(track.detected.sum())
     coverage = track.coverage
     status: Status = (
@@ -200,7 +209,7 @@ def analyse_track(
     settings_info = settings_section(settings)
     analysis = None
     if status == "ok":
-        analysis = analyse(track, settings.analysis)
+        analysis = analyse(track, settings.analysis, config=config)
         rules = rules or load_rules(settings.analysis.rules_path)
         sections = analysis.to_dict()
         settings_info["analysis"].update(sections.pop("settings"))

@@ -111,10 +111,12 @@ def check(
 
 def _register_subcommands() -> None:
     from posture.cli.batch import batch
+    from posture.cli.live import live
     from posture.cli.models import models_app
     from posture.cli.synth import synth
 
     app.command()(batch)
+    app.command()(live)
     app.add_typer(models_app, name="models")
     app.command("synth")(synth)
 

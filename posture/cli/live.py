@@ -1,0 +1,114 @@
+"""`posture live`: parse options, build settings, run the live session, report where it went.
+
+Registered by the CLI as `app.command()(live)`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from posture.cli.common import byte_callback, exit_with, progress_bar
+from posture.errors import PostureError
+from posture.settings import AnalysisSettings, PoseSettings, Settings
+
+EXIT_NO_RUNNER = 3
+
+
+def live(
+    camera: Annotated[
+        str, typer.Option("--camera", help="Camera index, a video file or a stream URL.")
+    ] = "0",
+    no_window: Annotated[
+        bool, typer.Option("--no-window", help="Cues in the terminal instead of a window.")
+    ] = False,
+    duration: Annotated[
+        float | None, typer.Option("--duration", help="Stop after this many seconds.")
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the report and snapshots.")
+    ] = Path("posture-out"),
+    as_fast_as_possible: Annotated[
+        bool,
+        typer.Option(
+            "--as-fast-as-possible", help="Video file: process every frame, no real-time pacing."
+        ),
+    ] = False,
+    voice: Annotated[bool, typer.Option("--voice", help="Speak the cues (offline TTS).")] = False,
+    view: Annotated[str, typer.Option(help="Camera view: auto, side, front or rear.")] = "auto",
+    context: Annotated[
+        str, typer.Option(help="flat, uphill, accelerating (lean allowed) or uneven.")
+    ] = "flat",
+    height_cm: Annotated[
+        float | None, typer.Option("--height-cm", help="Runner's height, for cm values.")
+    ] = None,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="A rules TOML replacing the shipped rules.")
+    ] = None,
+    model: Annotated[str, typer.Option(help="Pose model: lite, full or heavy.")] = "full",
+    model_dir: Annotated[
+        Path | None, typer.Option("--model-dir", help="Folder of pose model bundles.")
+    ] = None,
+) -> None:
+    """Live cues while running (window keys: q quit, p pause, s snapshot, c calibrate).
+
+    At the end the whole session is analysed like `posture check`: writes
+    OUT/<name>-live-<time>.report.json (with a `live` section) and .pose.npz. Ctrl-C stops
+    and saves.
+    """
+    from posture.live.display import Display, TerminalDisplay
+    from posture.live.session import LiveOptions, run_live
+    from posture.live.voice import NO_TTS_MESSAGE, find_speaker
+    from posture.modelstore import ensure_model
+    from posture.report.summary import print_summary
+
+    err = Console(stderr=True)
+    try:
+        settings = Settings(
+            pose=PoseSettings(model_variant=model, model_dir=model_dir),
+            analysis=AnalysisSettings(
+                view=view, context=context, height_cm=height_cm, rules_path=rules
+            ),
+        )
+        options = LiveOptions(
+            source=camera, duration_s=duration, out_dir=out, paced=not as_fast_as_possible
+        )
+    except PostureError as exc:
+        exit_with(exc)
+    except ValueError as exc:
+        typer.echo(f"posture: error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    speaker = find_speaker() if voice else None
+    if voice and speaker is None:
+        typer.echo(f"posture: {NO_TTS_MESSAGE}", err=True)
+
+    def make_display() -> Display:
+        if no_window:
+            return TerminalDisplay(err)
+        from posture.live.window import WindowDisplay
+
+        return WindowDisplay()
+
+    try:
+        # Fetched first (a no-op when present), so its progress bar is gone before the
+        # terminal panel (rich shows one live display at a time) starts.
+        with progress_bar(err) as bar:
+            ensure_model(model, model_dir, progress=byte_callback(bar))
+        saved = run_live(settings, options, make_display, speaker=speaker)
+    except PostureError as exc:
+        exit_with(exc)
+    report = saved.result.report
+    live_info = report.sections["live"]
+    if live_info["end"]["reason"] == "failed":
+        typer.echo(f"posture: warning: {live_info['end']['message']}; session saved", err=True)
+    print_summary(report.to_dict(), err, report_path=str(saved.outputs.report_json))
+    lat = live_info["latency_ms"]
+    err.print(
+        f"live: {live_info['frames_processed']} of {live_info['frames_seen']} frames processed "
+        f"({live_info['frames_dropped']} dropped), {live_info['processed_fps']} frames/s, "
+        f"capture-to-cue p50 {lat['capture_to_cue_p50']} ms, p95 {lat['capture_to_cue_p95']} ms"
+    )
+    raise typer.Exit(EXIT_NO_RUNNER if report.status == "no_runner" else 0)

@@ -1,0 +1,123 @@
+"""What a live front end is shown, and the terminal front end (a rich live panel).
+
+Every front end implements `Display`: `show(view) -> keys` for a processed frame,
+`idle() -> keys` while waiting for one, `close()`. Keys are single characters (`q`, `p`, `s`,
+`c`); the terminal front end has none (stop it with Ctrl-C or `--duration`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from rich.console import Console, Group
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from posture.live.feedback import Feedback
+from posture.overlay import SHORT_NAMES, format_value
+
+_STYLE = {"ok": "green", "warn": "yellow", "fail": "red"}
+
+
+@dataclass(frozen=True)
+class LiveView:
+    """One frame as the front ends show it.
+
+    Attributes:
+        rgb: `(h, w, 3)` uint8 RGB frame as captured (front ends draw on a copy).
+        landmarks: `(33, 5)` landmarks in `rgb`'s pixels (NaN: nobody).
+        feedback: metrics, view, rule levels and the cue.
+        trace_cm: `(k,)` recent pelvis heights above their mean, cm (+ up; NaN gaps).
+        status: a banner that replaces the cue (paused, calibrating), or "".
+        processed_fps: frames processed per second, recently.
+        dropped: frames dropped so far.
+    """
+
+    rgb: np.ndarray
+    landmarks: np.ndarray
+    feedback: Feedback
+    trace_cm: np.ndarray
+    status: str = ""
+    processed_fps: float = 0.0
+    dropped: int = 0
+
+
+class Display(Protocol):
+    def show(self, view: LiveView) -> list[str]: ...
+
+    def idle(self) -> list[str]: ...
+
+    def snapshot(self, path: Path) -> Path | None: ...
+
+    def close(self) -> None: ...
+
+
+def shown_values(feedback: Feedback) -> dict[str, float | None]:
+    """The HUD rows: lean, head pitch, rolling stride bounce (cm, else % leg), cadence."""
+    v = feedback.values
+    cm = v.get("vertical_bounce_cm", float("nan"))
+    bounce = "vertical_bounce_cm" if np.isfinite(cm) else "vertical_bounce_pct_leg"
+    return {k: v.get(k) for k in ("torso_lean_deg", "head_pitch_deg", bounce, "cadence_spm")}
+
+
+class TerminalDisplay:
+    """A rich live panel: state, the one cue in large type, values and frame counters.
+
+    Args:
+        console: where to draw (stderr by default).
+        refresh_s: the panel is rebuilt at most this often (and whenever the cue changes).
+    """
+
+    def __init__(self, console: Console | None = None, refresh_s: float = 0.1) -> None:
+        self.console = console or Console(stderr=True)
+        self.refresh_s = refresh_s
+        self._live = Live(
+            Text("posture live: starting..."),
+            console=self.console,
+            refresh_per_second=8,
+            transient=False,
+        )
+        self._live.start()
+        self._last_s = 0.0
+        self._last_cue: str | None = None
+
+    def show(self, view: LiveView) -> list[str]:
+        now = time.perf_counter()
+        cue = view.feedback.cue
+        if now - self._last_s >= self.refresh_s or cue.text != self._last_cue:
+            self._live.update(render_panel(view))
+            self._last_s, self._last_cue = now, cue.text
+        return []
+
+    def idle(self) -> list[str]:
+        return []
+
+    def snapshot(self, path: Path) -> Path | None:
+        return None
+
+    def close(self) -> None:
+        self._live.stop()
+
+
+def render_panel(view: LiveView) -> Panel:
+    """The terminal panel for one frame."""
+    fb = view.feedback
+    level = fb.cue.level
+    cue = view.status or fb.cue.text or "Good form: keep it up"
+    table = Table.grid(padding=(0, 2))
+    for metric, value in shown_values(fb).items():
+        table.add_row(SHORT_NAMES.get(metric, metric), format_value(metric, value))
+    trace = view.trace_cm[np.isfinite(view.trace_cm)]
+    table.add_row("pelvis range", f"{np.ptp(trace):.1f} cm" if trace.size > 1 else "--")
+    footer = Text(
+        f"view {fb.view or '?'}  {view.processed_fps:.1f} frames/s  dropped {view.dropped}",
+        style="dim",
+    )
+    body = Group(Text(cue, style=f"bold {_STYLE[level]}", justify="center"), table, footer)
+    return Panel(body, title=f"posture live: {level.upper()}", border_style=_STYLE[level])

@@ -1,0 +1,91 @@
+"""`LiveFeedback`: one frame's landmarks in, what to show the runner out. No I/O.
+
+The same measuring code as `posture check` (`LiveAnalyser` uses the offline per-frame metric
+functions and step detector; `RuleMonitor` judges the same rules TOML), run causally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posture.live.calibration import (
+    DEFAULT_CALIBRATION_S,
+    Baselines,
+    CalibrationState,
+    Calibrator,
+)
+from posture.live.cues import DEFAULT_HOLD_S, Cue, CueSelector, RuleLevel, RuleMonitor
+from posture.metrics.live import LiveAnalyser
+from posture.rules import RuleSet
+from posture.settings import Settings
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What one processed frame tells the runner.
+
+    Attributes:
+        timestamp_ms: the frame's source time.
+        values: live metric id -> value (`LIVE_METRICS`; head pitch and shoulder hunch from
+            the runner's calibrated baselines once calibrated).
+        view: `side`, `front`, `rear`, or None while unknown.
+        facing: `left` / `right` in a side view, else None.
+        levels: rule id -> live level.
+        cue: the one cue shown.
+        calibration: calibration progress.
+    """
+
+    timestamp_ms: float
+    values: dict[str, float]
+    view: str | None
+    facing: str | None
+    levels: dict[str, RuleLevel]
+    cue: Cue
+    calibration: CalibrationState = field(default_factory=lambda: CalibrationState("idle"))
+
+
+class LiveFeedback:
+    """`update(timestamp_ms, landmarks, world) -> Feedback`; `calibrate(t_ms)` starts the
+    stand-tall calibration.
+
+    Args:
+        settings: analysis settings (view, context, height, rules path).
+        rules: the rule set.
+        fps_hint: expected processed frame rate.
+        hold_s: shortest time a cue is shown.
+        calibration_s: how long the runner stands tall when calibrating.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        rules: RuleSet,
+        *,
+        fps_hint: float = 30.0,
+        hold_s: float = DEFAULT_HOLD_S,
+        calibration_s: float = DEFAULT_CALIBRATION_S,
+    ) -> None:
+        self.analyser = LiveAnalyser(settings.analysis, fps_hint=fps_hint)
+        self.monitor = RuleMonitor(rules, settings.analysis.context)
+        self.selector = CueSelector(rules, hold_s=hold_s)
+        self.calibrator = Calibrator(calibration_s)
+
+    @property
+    def baselines(self) -> Baselines | None:
+        return self.calibrator.baselines
+
+    def calibrate(self, t_ms: float) -> None:
+        self.calibrator.start(t_ms)
+
+    def update(self, timestamp_ms: float, landmarks: np.ndarray, world: np.ndarray) -> Feedback:
+        """Feedback for one frame: `landmarks` `(33, 5)`, `world` `(33, 3)` (NaN: nobody)."""
+        raw = self.analyser.update(timestamp_ms, landmarks, world)
+        calibration = self.calibrator.update(timestamp_ms, raw)
+        base = self.calibrator.baselines
+        values = base.apply(raw) if base else raw
+        view = self.analyser.view
+        levels = self.monitor.update(timestamp_ms, values, view)
+        cue = self.selector.update(timestamp_ms / 1000.0, levels)
+        return Feedback(timestamp_ms, values, view, self.analyser.facing, levels, cue, calibration)

@@ -1,0 +1,172 @@
+"""Heads-up panel of metric values, rule banner, and the small bounce trace."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from posture.metrics.registry import METRICS
+from posture.overlay.style import (
+    BLACK,
+    STATE_COLORS,
+    WHITE,
+    TextStyle,
+    check_frame,
+    put_text,
+    shade,
+    thickness,
+    ui_scale,
+    wrap_text,
+)
+
+State = Literal["ok", "warn", "fail"]
+Level = Literal["warn", "fail"]
+
+#: Short names for the panel; ids not listed are shown as they are.
+SHORT_NAMES: dict[str, str] = {
+    "torso_lean_deg": "lean",
+    "head_pitch_deg": "head pitch",
+    "neck_flexion_deg": "neck",
+    "ear_shoulder_over_torso": "ear-shoulder",
+    "shoulder_hunch_pct": "hunch",
+    "shoulder_rounding_pct_torso": "rounding",
+    "head_yaw_sway_deg": "head sway",
+    "vertical_bounce_pct_leg": "bounce",
+    "vertical_bounce_cm": "bounce",
+    "lateral_sway_pct_leg": "lateral sway",
+    "cadence_spm": "cadence",
+    "cadence_cv_pct": "cadence CV",
+}
+_STATE_TITLE = {"ok": "POSTURE OK", "warn": "CHECK FORM", "fail": "FIX FORM"}
+#: Banner text shrinks until it fits in this many lines.
+_BANNER_MAX_LINES = 3
+
+
+def format_value(metric_id: str, value: float | None) -> str:
+    """`12.3 deg`, `171 steps/min`, or `--` for a missing value."""
+    if value is None or not np.isfinite(value):
+        return "--"
+    unit = METRICS[metric_id].unit if metric_id in METRICS else ""
+    digits = 0 if abs(value) >= 100 else 2 if abs(value) < 1 else 1
+    return f"{value:.{digits}f} {unit}".strip()
+
+
+def draw_hud(rgb: np.ndarray, values: Mapping[str, float | None], *, state: State) -> None:
+    """Draw a panel (top left) with one row per metric: short name and current value + unit.
+
+    Args:
+        rgb: `(h, w, 3)` uint8 RGB frame, drawn on in place.
+        values: metric id -> current value in the metric's unit (None / NaN shows `--`),
+            in display order.
+        state: overall state; colours the panel's title bar.
+
+    Raises:
+        ValueError: bad frame or unknown state.
+    """
+    check_frame(rgb)
+    if state not in STATE_COLORS:
+        raise ValueError(f"state must be one of {', '.join(STATE_COLORS)}, got {state!r}")
+    scale = ui_scale(rgb)
+    style = TextStyle.at(scale, 0.55)
+    rows = [(SHORT_NAMES.get(k, k), format_value(k, v)) for k, v in values.items()]
+    title = _STATE_TITLE[state]
+    pad = thickness(scale, 8.0)
+    line_h = style.size_px("Hg")[1] + 2 * pad
+    name_w = max((style.size_px(n)[0] for n, _ in rows), default=0)
+    value_w = max((style.size_px(v)[0] for _, v in rows), default=0)
+    width = max(name_w + value_w + 3 * pad + pad, style.size_px(title)[0] + 2 * pad)
+    x0 = y0 = pad
+    height = line_h * (1 + len(rows)) + pad
+    shade(rgb, x0, y0, x0 + width, y0 + height, BLACK, 0.55)
+    shade(rgb, x0, y0, x0 + width, y0 + line_h, STATE_COLORS[state], 0.9)
+    put_text(rgb, title, (x0 + pad, y0 + line_h - pad), style, WHITE)
+    for i, (name, shown) in enumerate(rows, start=2):
+        y = y0 + i * line_h - pad
+        put_text(rgb, name, (x0 + pad, y), style, WHITE)
+        put_text(rgb, shown, (x0 + width - pad - style.size_px(shown)[0], y), style, WHITE)
+
+
+def draw_banner(rgb: np.ndarray, text: str, *, level: Level) -> None:
+    """Draw a full-width band at the bottom with `text` wrapped in large letters.
+
+    Args:
+        rgb: `(h, w, 3)` uint8 RGB frame, drawn on in place.
+        text: the cue, e.g. `"lean_forward: Keep upright ..."`.
+        level: `warn` (amber band) or `fail` (red band).
+
+    Raises:
+        ValueError: bad frame or level.
+    """
+    check_frame(rgb)
+    if level not in ("warn", "fail"):
+        raise ValueError(f"level must be 'warn' or 'fail', got {level!r}")
+    h, w = rgb.shape[:2]
+    scale = ui_scale(rgb)
+    pad = thickness(scale, 10.0)
+    size = 0.8
+    style = TextStyle.at(scale, size)
+    lines = wrap_text(text, style, w - 2 * pad)
+    while len(lines) > _BANNER_MAX_LINES and style.font_scale > 0.36:
+        size *= 0.85
+        style = TextStyle.at(scale, size)
+        lines = wrap_text(text, style, w - 2 * pad)
+    line_h = style.size_px("Hg")[1] + pad
+    band_h = line_h * len(lines) + pad
+    shade(rgb, 0, h - band_h - pad, w, h, STATE_COLORS[level], 0.85)
+    for i, line in enumerate(lines):
+        put_text(rgb, line, (pad, h - band_h + (i + 1) * line_h - pad), style, WHITE)
+
+
+def draw_trace(rgb: np.ndarray, values_cm: np.ndarray, *, label: str) -> None:
+    """Draw a small plot (top right) of recent values, newest at the right.
+
+    Args:
+        rgb: `(h, w, 3)` uint8 RGB frame, drawn on in place.
+        values_cm: `(k,)` recent values in cm (e.g. pelvis height, up positive); NaN gaps are
+            left blank. The plot autoscales (at least a 2 cm range).
+        label: title of the plot; the peak-to-peak range is appended.
+
+    Raises:
+        ValueError: bad frame or `values_cm` not 1-D.
+    """
+    check_frame(rgb)
+    if values_cm.ndim != 1:
+        raise ValueError(f"values_cm must have shape (k,), got {values_cm.shape}")
+    h, w = rgb.shape[:2]
+    scale = ui_scale(rgb)
+    pad = thickness(scale, 8.0)
+    box_w, box_h = int(0.34 * w), int(0.13 * h)
+    x0, y0 = w - box_w - pad, pad
+    shade(rgb, x0, y0, x0 + box_w, y0 + box_h, BLACK, 0.55)
+    style = TextStyle.at(scale, 0.45)
+    finite = values_cm[np.isfinite(values_cm)]
+    ptp = f" {np.ptp(finite):.1f} cm" if finite.size else " --"
+    text_h = style.size_px("Hg")[1]
+    put_text(rgb, label + ptp, (x0 + pad // 2, y0 + text_h + pad // 2), style, WHITE)
+    plot_top, plot_bottom = y0 + text_h + pad, y0 + box_h - pad // 2
+    if finite.size < 2 or plot_bottom - plot_top < 4:
+        return
+    mid = (float(finite.max()) + float(finite.min())) / 2.0
+    half = max(1.0, float(np.ptp(finite)) / 2.0)
+    xs = x0 + pad // 2 + np.linspace(0, box_w - pad, values_cm.size)
+    ys = (plot_top + plot_bottom) / 2.0 - (values_cm - mid) / half * (plot_bottom - plot_top) / 2
+    _polyline_with_gaps(rgb, xs, ys, thickness(scale, 2.0))
+    last = np.flatnonzero(np.isfinite(ys))[-1]
+    cv2.circle(rgb, (round(xs[last]), round(ys[last])), thickness(scale, 4.0), WHITE, -1,
+               cv2.LINE_AA)  # fmt: skip
+
+
+def _polyline_with_gaps(rgb: np.ndarray, xs: np.ndarray, ys: np.ndarray, width_px: int) -> None:
+    ok = np.isfinite(ys)
+    start = None
+    for i in range(ys.size + 1):
+        if i < ys.size and ok[i]:
+            start = i if start is None else start
+            continue
+        if start is not None and i - start >= 2:
+            pts = np.stack([xs[start:i], ys[start:i]], axis=-1).round().astype(np.int32)
+            cv2.polylines(rgb, [pts], False, STATE_COLORS["ok"], width_px, cv2.LINE_AA)
+        start = None

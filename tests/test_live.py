@@ -1,0 +1,247 @@
+"""Live mode: cue selection, calibration, the newest-frame slot, and whole sessions through
+the real CLI (`--no-window`) on committed sample clips."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from posture.cli.live import live
+from posture.live.calibration import Calibrator
+from posture.live.cues import CUE_TEXT, CueSelector, RuleMonitor
+from posture.rules import load_rules
+from posture.source.camera import Frame, LatestFrame, parse_source
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+RULES = load_rules()
+LIMIT = RULES["lean_forward"].criteria[0]  # warn 10, fail 15 deg
+
+
+# -- cue selection ------------------------------------------------------------------------------
+def _run_cues(lean_at: object, seconds: float = 20.0, fps: float = 30.0) -> list[tuple[float, str]]:
+    """Feed a side-view lean series through RuleMonitor + CueSelector; (time, cue) changes."""
+    monitor, selector = RuleMonitor(RULES), CueSelector(RULES, hold_s=2.5)
+    changes: list[tuple[float, str]] = []
+    shown: str | None = "start"
+    for i in range(int(seconds * fps)):
+        t_s = i / fps
+        levels = monitor.update(t_s * 1000, {"torso_lean_deg": lean_at(t_s)}, "side")  # type: ignore[operator]
+        cue = selector.update(t_s, levels)
+        if cue.text != shown:
+            changes.append((t_s, str(cue.text)))
+            shown = cue.text
+    return changes
+
+
+@pytest.mark.parametrize(
+    "name, lean",
+    [
+        ("oscillating 1 deg around warn at 1 Hz", lambda t: 10 + np.sin(2 * np.pi * t)),
+        ("oscillating 3 deg around warn at 0.3 Hz", lambda t: 10 + 3 * np.sin(2 * np.pi * 0.3 * t)),
+        ("square wave over and under warn", lambda t: 12.0 if int(t * 2) % 2 else 8.0),
+        ("noisy around fail", lambda t: 15 + np.random.default_rng(int(t * 30)).normal(0, 2)),
+    ],
+)
+def test_no_flicker_at_most_one_change_per_hold(name: str, lean: object) -> None:
+    changes = _run_cues(lean)
+    assert any(text == CUE_TEXT["lean_forward"] for _, text in changes), f"{name}: never cued"
+    # changes[0] is the start state; a first cue after a cue-free start shows at once.
+    times = [t for t, _ in (changes[2:] if changes[0][1] == "None" else changes[1:])]
+    first = changes[1][0] if changes[0][1] == "None" else changes[0][0]
+    assert (np.diff([first, *times]) >= 2.5 - 1e-9).all(), f"{name}: cue changes {changes}"
+
+
+def test_first_cue_is_immediate_and_clears_after_the_hold() -> None:
+    changes = _run_cues(lambda t: 20.0 if t < 4.0 else 2.0, seconds=10)
+    assert changes[0][1] == CUE_TEXT["lean_forward"]
+    assert changes[0][0] < 1.0  # the rolling median needs half its window, no hold
+    assert changes[1][1] == "None" and 4.0 <= changes[1][0] <= 5.5
+
+
+def test_more_severe_rule_takes_over_only_after_the_hold() -> None:
+    monitor, selector = RuleMonitor(RULES), CueSelector(RULES, hold_s=2.5)
+    seen = []
+    for i in range(300):
+        t_s = i / 30
+        values = {"torso_lean_deg": 12.0, "head_pitch_deg": 40.0 if t_s > 1.0 else 0.0}
+        cue = selector.update(t_s, monitor.update(t_s * 1000, values, "side"))
+        seen.append((t_s, cue.rule_id, cue.level))
+    assert {r for t, r, _ in seen if t < 2.4} == {"lean_forward"}
+    assert seen[-1][1:] == ("head_down", "fail")
+
+
+def test_exempt_context_and_wrong_view_never_cue() -> None:
+    uphill = RuleMonitor(RULES, "uphill")
+    assert uphill.update(0.0, {"torso_lean_deg": 30.0}, "side")["lean_forward"] == "ok"
+    front = RuleMonitor(RULES)
+    assert front.update(0.0, {"torso_lean_deg": 30.0}, "front")["lean_forward"] == "not_measured"
+
+
+def test_hysteresis_leaves_a_level_only_inside_the_margin() -> None:
+    monitor = RuleMonitor(RULES, window_s=0.001, hysteresis_fraction=0.3)  # margin 1.5 deg
+    level = [monitor.update(i * 100.0, {"torso_lean_deg": v}, "side")["lean_forward"]
+             for i, v in enumerate([11.0, 9.0, 8.4, 16.0, 14.0, 13.4])]  # fmt: skip
+    assert level == ["warn", "warn", "ok", "fail", "fail", "warn"]
+
+
+# -- calibration --------------------------------------------------------------------------------
+def test_calibration_sets_personal_neutrals() -> None:
+    cal = Calibrator(3.0)
+    cal.start(0.0)
+    for i in range(100):
+        state = cal.update(i * 33.3, {"head_pitch_deg": 6.0, "ear_shoulder_over_torso": 0.4})
+    assert state.phase == "done" and cal.baselines is not None
+    values = {"head_pitch_deg": 6.0, "ear_shoulder_over_torso": 0.3, "shoulder_hunch_pct": 1.0}
+    out = cal.baselines.apply(values)
+    assert out["head_pitch_deg"] == 0.0
+    assert out["shoulder_hunch_pct"] == pytest.approx(25.0)
+
+
+def test_calibration_fails_without_a_runner() -> None:
+    cal = Calibrator(1.0)
+    cal.start(0.0)
+    for i in range(40):
+        state = cal.update(i * 33.3, {"head_pitch_deg": float("nan")})
+    assert state.phase == "failed" and "side-on" in state.message and cal.baselines is None
+
+
+# -- newest-frame slot --------------------------------------------------------------------------
+def _frame(i: int) -> Frame:
+    return Frame(i, i * 33.3, 0.0, np.zeros((2, 2, 3), np.uint8))
+
+
+def test_slot_keeps_only_the_newest_frame_and_counts_drops() -> None:
+    slot = LatestFrame()
+    for i in range(3):
+        slot.put(_frame(i))
+    taken = slot.take(0.01)
+    assert taken is not None and taken.index == 2
+    assert (slot.seen, slot.dropped) == (3, 2)
+    assert slot.take(0.01) is None
+
+
+def test_blocking_slot_never_drops() -> None:
+    slot, got = LatestFrame(blocking=True), []
+    producer = threading.Thread(target=lambda: [slot.put(_frame(i)) for i in range(20)])
+    producer.start()
+    while len(got) < 20:
+        if (f := slot.take(1.0)) is not None:
+            got.append(f.index)
+    producer.join()
+    assert got == list(range(20)) and slot.dropped == 0
+
+
+@pytest.mark.parametrize(
+    "src, kind, name",
+    [
+        ("0", "camera", "camera0"),
+        (" 2 ", "camera", "camera2"),
+        ("rtsp://cam.local/stream", "stream", "stream"),
+        ("http://10.0.0.2:8080/video", "stream", "stream"),
+        ("runs/clip.mp4", "file", "clip"),
+    ],
+)
+def test_parse_source(src: str, kind: str, name: str) -> None:
+    spec = parse_source(src)
+    assert (spec.kind, spec.name) == (kind, name)
+
+
+# -- whole sessions through the CLI ------------------------------------------------------------
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    app.command()(live)
+    return app
+
+
+def _run(args: list[str]) -> tuple[int, str]:
+    result = CliRunner().invoke(_app(), ["live", "--no-window", *args])
+    return result.exit_code, result.output
+
+
+def _verdicts(report: dict[str, object]) -> dict[str, str]:
+    return {r["id"]: r["status"] for r in report["rules"]}  # type: ignore[index, attr-defined]
+
+
+@pytest.mark.model
+def test_session_report_matches_check(tmp_path: Path, model_path: Path) -> None:
+    import posture
+
+    clip = SAMPLES / "forward_lean_side.mp4"
+    code, output = _run(["--camera", str(clip), "--as-fast-as-possible", "--out", str(tmp_path)])
+    assert code == 0, output
+    (report_path,) = tmp_path.glob("forward_lean_side-live-*.report.json")
+    session = json.loads(report_path.read_text())
+    expected = posture.check(clip).to_dict()
+    assert _verdicts(session) == _verdicts(expected)
+    assert _verdicts(session)["lean_forward"] == "fail"
+    live_section = session["live"]
+    assert live_section["frames_processed"] == live_section["frames_seen"] == 150
+    assert live_section["frames_dropped"] == 0
+    assert live_section["latency_ms"]["capture_to_cue_p95"] > 0
+    assert list(tmp_path.glob("*.pose.npz"))
+
+
+def _faststart_copy(src: Path, dst: Path) -> Path:
+    """Remux `src` with its index first, as a live recorder or stream would allow reading."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w", options={"movflags": "faststart"}) as out:
+        stream = out.add_stream_from_template(inp.streams.video[0])
+        for packet in inp.demux(inp.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    return dst
+
+
+@pytest.mark.model
+def test_camera_dying_mid_run_still_saves_the_session(tmp_path: Path, model_path: Path) -> None:
+    whole = _faststart_copy(SAMPLES / "bouncy_side.mp4", tmp_path / "whole.mp4")
+    data = whole.read_bytes()
+    cut = tmp_path / "dies.mp4"
+    cut.write_bytes(data[: int(len(data) * 0.6)])  # the camera "dies" 60 % in
+    out = tmp_path / "out"
+    code, output = _run(["--camera", str(cut), "--out", str(out)])
+    assert code == 0, output
+    assert "warning:" in output and "ended early" in output and "session saved" in output
+    (report_path,) = out.glob("dies-live-*.report.json")
+    report = json.loads(report_path.read_text())
+    assert report["live"]["end"]["reason"] == "failed"
+    assert 30 < report["live"]["frames_seen"] < 150
+    assert any("ended early" in w for w in report["capture"]["warnings"])
+
+
+def test_no_camera_is_one_line_exit_2(tmp_path: Path, model_path: Path) -> None:
+    code, output = _run(["--camera", "7", "--out", str(tmp_path)])
+    assert code == 2
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("posture: error: camera 7: cannot be opened")
+    assert not any(tmp_path.iterdir())
+
+
+def test_missing_file_is_one_line_exit_2(tmp_path: Path) -> None:
+    code, output = _run(["--camera", str(tmp_path / "nope.mp4"), "--out", str(tmp_path)])
+    assert code == 2 and "no such file" in output
+
+
+def test_calibrated_baselines_carry_into_the_session_report_metrics() -> None:
+    from posture.live.calibration import Baselines
+    from posture.metrics import analyse, default_config
+    from tests.skeletons import Runner, build_track
+
+    track = build_track(Runner(head_pitch_deg=20.0))
+    shipped = analyse(track)
+    baselines = Baselines(head_pitch_deg=6.0, ear_shoulder_over_torso=0.30, frames=90)
+    calibrated = analyse(track, config=baselines.metric_config(default_config()))
+    pitch = [np.nanmedian(a.metrics["head_pitch_deg"]) for a in (shipped, calibrated)]
+    assert pitch[0] - pitch[1] == pytest.approx(6.0, abs=0.01)
+    r = np.nanmedian(calibrated.metrics["ear_shoulder_over_torso"])
+    hunch = np.nanmedian(calibrated.metrics["shoulder_hunch_pct"])
+    assert hunch == pytest.approx((0.30 - r) / 0.30 * 100.0, abs=0.01)

@@ -1,0 +1,153 @@
+"""Window mode under a virtual X server (Debian's `xvfb`, plus `xdotool` and `xwd`): the window
+opens, shows the overlay, takes keys (s snapshot, q quit) and the session is saved."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from posture.overlay.style import STATE_COLORS
+from tests.media import write_clip
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOLS = ("Xvfb", "xdotool", "xwd")
+pytestmark = pytest.mark.skipif(
+    any(shutil.which(t) is None for t in TOOLS),
+    reason="window test needs Xvfb, xdotool and xwd (apt-get install xvfb xdotool x11-apps)",
+)
+LAUNCH = "from posture.cli import app, main\nfrom posture.cli.live import live\n" + (
+    "if 'live' not in [c.name or c.callback.__name__ for c in app.registered_commands]:\n"
+    "    app.command()(live)\nmain()\n"
+)
+
+
+@pytest.fixture
+def display() -> Iterator[str]:
+    """A private Xvfb display."""
+    for number in range(140, 160):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists():
+            break
+    name = f":{number}"
+    server = subprocess.Popen(
+        ["Xvfb", name, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(50):
+            if Path(f"/tmp/.X11-unix/X{number}").exists():
+                break
+            time.sleep(0.1)
+        yield name
+    finally:
+        server.terminate()
+        server.wait(timeout=5)
+
+
+def read_xwd(path: Path) -> np.ndarray:
+    """`(h, w, 3)` RGB of a 24/32-bit TrueColor XWD dump (what `xwd` writes on Xvfb)."""
+    data = path.read_bytes()
+    header = struct.unpack(">25I", data[:100])
+    header_size, width, height = header[0], header[4], header[5]
+    byte_order, bits_per_pixel, bytes_per_line, ncolors = (
+        header[7],
+        header[11],
+        header[12],
+        header[19],
+    )
+    assert bits_per_pixel == 32, f"expected 32 bits per pixel, got {bits_per_pixel}"
+    start = header_size + 12 * ncolors
+    rows = np.frombuffer(data[start : start + height * bytes_per_line], np.uint8)
+    px = rows.reshape(height, bytes_per_line)[:, : width * 4].reshape(height, width, 4)
+    return px[..., [2, 1, 0]] if byte_order == 0 else px[..., [1, 2, 3]]
+
+
+def _window_id(env: dict[str, str], proc: subprocess.Popen[bytes]) -> str:
+    for _ in range(150):
+        found = subprocess.run(
+            ["xdotool", "search", "--name", "^posture live$"],
+            env=env,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        if found:
+            return found[0]
+        assert proc.poll() is None, proc.communicate()[1].decode()[-2000:]
+        time.sleep(0.2)
+    raise AssertionError("the live window never appeared")
+
+
+def _has_color(rgb: np.ndarray, color: tuple[int, int, int], min_px: int = 200) -> bool:
+    close = (
+        np.abs(rgb.astype(int) - np.array(color)).max(axis=-1) <= 30
+    )  # the panels are blended (alpha 0.85-0.9) over the image
+    return int(close.sum()) >= min_px
+
+
+def _long_clip(tmp_path: Path) -> Path:
+    """forward_lean_side.mp4 three times over (15 s), so the keys arrive long before its end."""
+    with av.open(str(ROOT / "samples" / "forward_lean_side.mp4")) as inp:
+        frames = [f.to_ndarray(format="rgb24") for f in inp.decode(video=0)]
+    return write_clip(tmp_path / "forward_lean_side.mp4", frames * 3, fps=30.0)
+
+
+def _screenshot_with_overlay(env: dict[str, str], window: str, path: Path) -> np.ndarray:
+    """Grab the window until the HUD and a cue banner are both on it (up to ~6 s)."""
+    hud = banner = False
+    for _ in range(12):
+        subprocess.run(["xwd", "-id", window, "-out", str(path)], env=env, check=True)
+        screen = read_xwd(path)
+        hud = any(_has_color(screen[:40, :200], c) for c in STATE_COLORS.values())
+        banner = any(_has_color(screen[-60:], STATE_COLORS[k]) for k in ("warn", "fail"))
+        if hud and banner:
+            return screen
+        time.sleep(0.5)
+    raise AssertionError(f"HUD on screen: {hud}, cue banner on screen: {banner}")
+
+
+def _wait_for(pattern: str, folder: Path, timeout_s: float = 10.0) -> Path:
+    for _ in range(int(timeout_s / 0.1)):
+        found = sorted(folder.glob(pattern))
+        if found:
+            return found[0]
+        time.sleep(0.1)
+    raise AssertionError(f"no {pattern} in {folder}")
+
+
+def _key(env: dict[str, str], window: str, key: str) -> None:
+    subprocess.run(["xdotool", "windowfocus", "--sync", window, "key", key], env=env, check=True)
+
+
+@pytest.mark.model
+def test_window_shows_overlay_and_takes_keys(
+    tmp_path: Path, display: str, model_path: Path
+) -> None:
+    env = {**os.environ, "DISPLAY": display}
+    clip, out = _long_clip(tmp_path), tmp_path / "out"
+    cmd = [sys.executable, "-c", LAUNCH, "live", "--camera", str(clip), "--out", str(out)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        window = _window_id(env, proc)
+        screen = _screenshot_with_overlay(env, window, tmp_path / "screen.xwd")
+        _key(env, window, "s")
+        snapshot = _wait_for("forward_lean_side-live-*-snapshot-000.png", out)
+        _key(env, window, "q")
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert screen.shape == (640, 480, 3)  # the window is the frame, no toolbar
+    assert snapshot.stat().st_size > 10_000
+    (report,) = out.glob("forward_lean_side-live-*.report.json")
+    assert '"reason": "quit"' in report.read_text()
