@@ -14,8 +14,8 @@ from posture.metrics.geometry import (
     hip_mid,
     neck_flexion_deg,
     segment_lengths_px,
-    shoulder_mid,
     shoulder_hunch_pct,
+    shoulder_mid,
     shoulder_rounding_pct_torso,
     torso_lean_deg,
 )
