@@ -114,11 +114,13 @@ def _register_subcommands() -> None:
     from posture.cli.live import live
     from posture.cli.models import models_app
     from posture.cli.synth import synth
+    from posture.cli.validate import validate
 
     app.command()(batch)
     app.command()(live)
     app.add_typer(models_app, name="models")
     app.command("synth")(synth)
+    app.command("validate")(validate)
 
 
 _register_subcommands()

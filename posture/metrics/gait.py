@@ -11,11 +11,15 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
-from scipy.signal import correlate, find_peaks
+from scipy.signal import butter, correlate, find_peaks, sosfiltfilt
 from scipy.signal import detrend as linear_detrend
 
 from posture.metrics.config import StepsConfig
 from posture.metrics.smoothing import finite_runs, sample_rate_hz
+
+# A peak at half the best lag with at least this autocorrelation is a step, and the best lag
+# a stride: a genuine stride-only rhythm has a trough, not a peak, at half its period.
+_HALF_PEAK_MIN = 0.3
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,12 @@ class Steps:
 
 
 def step_period_frames(y: np.ndarray, fs: float, cfg: StepsConfig) -> float | None:
-    """Dominant step period of the pelvis height `y` `(n,)` (finite) in frames, or None.
+    """Dominant step period of the vertical body signal `y` `(n,)` (finite) in frames, or None.
 
     The first autocorrelation peak in the plausible step range that reaches 80 % of the
-    range's best peak (so a stride-periodic left/right asymmetry cannot double the period).
+    range's best peak. The body drops once per step, but a left/right difference makes the
+    stride (two steps) repeat more exactly, so when the best peak has a clear peak at about
+    half its lag, that half lag is the step period.
     """
     lo = fs * 60.0 / cfg.max_spm
     hi = min(fs * 60.0 / cfg.search_min_spm, y.size / 2.0)  # need two periods in the run
@@ -81,8 +87,11 @@ def step_period_frames(y: np.ndarray, fs: float, cfg: StepsConfig) -> float | No
     lags = lags[(lags >= lo) & (lags <= hi)]
     if lags.size == 0 or ac[lags].max() < 0.2:
         return None
-    best = lags[ac[lags] >= 0.8 * ac[lags].max()][0]
-    return float(best + _parabola_offset(ac, int(best)))
+    best = int(lags[ac[lags] >= 0.8 * ac[lags].max()][0])
+    half = lags[(np.abs(lags - best / 2.0) <= 0.15 * best) & (ac[lags] >= _HALF_PEAK_MIN)]
+    if half.size:
+        best = int(half[np.argmax(ac[half])])
+    return float(best + _parabola_offset(ac, best))
 
 
 def _parabola_offset(y: np.ndarray, i: int) -> float:
@@ -94,36 +103,54 @@ def _parabola_offset(y: np.ndarray, i: int) -> float:
     return float(0.5 * (a - c) / denom) if denom != 0 else 0.0
 
 
-def detect_steps(timestamps_ms: np.ndarray, hip_y_px: np.ndarray, cfg: StepsConfig) -> Steps:
-    """Steps from the smoothed pelvis height `hip_y_px` `(n,)` (image y, down; NaN gaps).
+def detect_steps(timestamps_ms: np.ndarray, body_y_px: np.ndarray, cfg: StepsConfig) -> Steps:
+    """Steps from the smoothed vertical body position `body_y_px` `(n,)` (image y, down; NaN
+    gaps): its lowest points, one per step.
 
-    Each finite run is detrended by a moving average one step long, then the pelvis' lowest
-    points (image-y maxima) at least 0.6 periods apart and standing out by
-    `min_prominence_fraction` of the oscillation range are the steps.
+    Each finite run is band-passed around the step frequency to time the steps: that removes
+    the stride-periodic part (arm swing moves the shoulder points once per stride) that would
+    otherwise shift every other step. Each band-passed minimum is then moved to the lowest
+    point of the run (detrended by a one-step moving average) within a quarter step, so bounce
+    is measured between the true lowest points.
     """
     fs = sample_rate_hz(timestamps_ms)
-    runs = [r for r in finite_runs(np.isfinite(hip_y_px)) if r[1] - r[0] >= 3]
+    runs = [r for r in finite_runs(np.isfinite(body_y_px)) if r[1] - r[0] >= 3]
     if not runs:
         return Steps.empty()
     longest = max(runs, key=lambda r: r[1] - r[0])
-    period = step_period_frames(hip_y_px[longest[0] : longest[1]], fs, cfg)
+    period = step_period_frames(body_y_px[longest[0] : longest[1]], fs, cfg)
     if period is None:
         return Steps.empty()
     frames = np.arange(timestamps_ms.size)
     index, run_id = [], []
     for r, (start, stop) in enumerate(runs):
-        y = hip_y_px[start:stop]
+        y = body_y_px[start:stop]
         if y.size < 2 * period:
             continue
         yd = y - uniform_filter1d(y, size=max(1, round(period)), mode="nearest")
-        spread = np.percentile(yd, 95) - np.percentile(yd, 5)
-        peaks, _ = find_peaks(
-            yd, distance=max(1.0, 0.6 * period), prominence=cfg.min_prominence_fraction * spread
-        )
-        index += [start + p + _parabola_offset(yd, int(p)) for p in peaks]
-        run_id += [r] * peaks.size
+        band = _step_band(yd, period)
+        peaks = _band_minima(band, period, cfg)
+        index += [start + p + _parabola_offset(band, int(p)) for p in peaks]
+        run_id += [r] * len(peaks)
     idx = np.asarray(index, dtype=np.float64)
     return Steps(idx, np.interp(idx, frames, timestamps_ms), np.asarray(run_id, np.int64))
+
+
+def _step_band(y: np.ndarray, period: float) -> np.ndarray:
+    """`y` band-passed to 0.6-1.6 x the step frequency (zero phase); `y` if too short."""
+    f_step = 1.0 / period  # cycles per frame
+    sos = butter(2, [0.6 * f_step * 2, min(1.6 * f_step * 2, 0.95)], btype="band", output="sos")
+    pad = min(y.size - 1, int(3 * period))
+    return sosfiltfilt(sos, y, padlen=pad) if pad > 0 else y
+
+
+def _band_minima(band: np.ndarray, period: float, cfg: StepsConfig) -> np.ndarray:
+    """Frames of the band-passed signal's minima (image-y maxima), one per step."""
+    spread = np.percentile(band, 95) - np.percentile(band, 5)
+    peaks, _ = find_peaks(
+        band, distance=max(1.0, 0.6 * period), prominence=cfg.min_prominence_fraction * spread
+    )
+    return peaks
 
 
 def _parabola_value(y: np.ndarray, i: int) -> float:
@@ -135,18 +162,30 @@ def _parabola_value(y: np.ndarray, i: int) -> float:
 
 
 def peak_to_trough_px(y: np.ndarray, a: float, b: float) -> float:
-    """Rise of the pelvis between two lowest points at frames `a`, `b` of `y` (image y down).
+    """Rise of the body between two lowest points near frames `a`, `b` of `y` (image y down).
 
-    The line joining the two (sub-frame refined) lowest points is the baseline, so a slow
-    drift (camera, approach) does not count as bounce; the highest point is refined too.
+    `a` and `b` are step times, which may sit a little off the lowest points of `y` itself;
+    each is moved to the lowest point within a quarter of the step. The line joining the two
+    (sub-frame refined) lowest points is the baseline, so a slow drift (camera, approach) does
+    not count as bounce; the highest point is refined too.
     """
-    i0, i1 = round(a), round(b)
+    reach = max(1, round(0.25 * (b - a)))
+    i0, i1 = _lowest_near(y, round(a), reach), _lowest_near(y, round(b), reach)
     seg = y[i0 : i1 + 1]
     if seg.size < 3 or not np.isfinite(seg).all():
         return float("nan")
     line = np.linspace(_parabola_value(y, i0), _parabola_value(y, i1), seg.size)
     rise = line - seg
     return _parabola_value(rise, int(np.argmax(rise)))
+
+
+def _lowest_near(y: np.ndarray, i: int, reach: int) -> int:
+    """Index of the largest image y (lowest body point) within `reach` frames of `i`."""
+    lo, hi = max(0, i - reach), min(y.size, i + reach + 1)
+    window = y[lo:hi]
+    if window.size == 0 or not np.isfinite(window).any():
+        return i
+    return lo + int(np.nanargmax(window))
 
 
 def _refined_range(dev: np.ndarray) -> float:

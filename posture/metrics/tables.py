@@ -206,6 +206,12 @@ def summarise(metrics: dict[str, np.ndarray], gait: GaitTables) -> dict[str, Met
         else:
             values = np.array([gait.cadence_cv_pct])
         summary = MetricSummary.of(spec.unit, values)
+        if k == "cadence_spm" and summary.n:
+            # Cadence is a count over time: steps / minute over every plausible interval
+            # (60 / mean interval), which errors in single step times cannot bias the way
+            # they bias a median of per-step rates. p10 / p90 stay per-step.
+            rate = float(60000.0 / np.mean(60000.0 / values[np.isfinite(values)]))
+            summary = MetricSummary(spec.unit, rate, summary.p10, summary.p90, summary.n)
         if spec.basis == "clip" and summary.n:
             summary = MetricSummary(
                 spec.unit, summary.median, summary.p10, summary.p90, gait.n_intervals

@@ -1,0 +1,111 @@
+"""`posture validate`: the accuracy suite on synthetic clips with known posture.
+
+Register with `app.command("validate")(validate)`; also runnable as
+`python -m posture.cli.validate`.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from posture.cli.common import exit_with, interruptible
+from posture.errors import PostureError, UsageError
+
+EXIT_TARGETS_NOT_MET = 1
+
+
+def validate(
+    grid: Annotated[str, typer.Option(help="Grid of generated clips: small or full.")] = "small",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for accuracy.md and accuracy.json of this run."),
+    ] = None,
+    cache: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache", help="Cache of rendered clips and pose tracks (default ~/.cache/posture)."
+        ),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for render + pose.")] = 1,
+    write_doc: Annotated[
+        Path | None,
+        typer.Option("--write-doc", help="Write the tables into this Markdown file."),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option("--write-baseline", help="Write the errors as a baseline JSON here."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when a target of issue 4 is not met.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
+) -> None:
+    """Measure the pipeline's accuracy on generated clips and the committed samples."""
+    from posture.validate import (
+        all_targets_met,
+        default_cache_dir,
+        render,
+        run_suite,
+        save_baseline,
+        save_json,
+    )
+    from posture.validate.docs import write_accuracy_doc
+
+    command = _command(grid, jobs, write_doc)
+    try:
+        if jobs < 1:
+            raise UsageError(f"--jobs must be at least 1, got {jobs}")
+        with interruptible():
+            result = run_suite(
+                grid,
+                cache or default_cache_dir(),
+                jobs=jobs,
+                command=command,
+                on_clip=None if quiet else _progress,
+            )
+        text = render(result)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "accuracy.md").write_text(text + "\n", encoding="utf-8")
+            save_json(result, out / "accuracy.json")
+        if write_doc is not None:
+            write_accuracy_doc(result, write_doc)
+        if write_baseline is not None:
+            save_baseline(result, write_baseline)
+    except PostureError as exc:
+        exit_with(exc)
+    except OSError as exc:
+        typer.echo(f"posture: error: cannot write output: {exc}", err=True)
+        raise typer.Exit(6) from exc
+    typer.echo(text)
+    if strict and not all_targets_met(result):
+        raise typer.Exit(EXIT_TARGETS_NOT_MET)
+
+
+def _command(grid: str, jobs: int, write_doc: Path | None) -> str:
+    """The command line that reproduces the tables (cache and output folders left out)."""
+    parts = ["posture", "validate", "--grid", grid, "--jobs", str(jobs)]
+    if write_doc is not None:
+        parts += ["--write-doc", str(write_doc)]
+    return shlex.join(parts)
+
+
+def _progress(result: object, done: int, total: int) -> None:
+    from posture.validate.run import Prepared
+
+    if isinstance(result, Prepared):
+        how = "cached" if result.cached else f"{result.seconds:.0f} s"
+        typer.echo(f"[{done}/{total}] {result.job.name}: {how}", err=True)
+
+
+def main() -> None:
+    """Run `validate` as a stand-alone command."""
+    typer.run(validate)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The committed error baseline (tests/accuracy_baseline.json) and the check against it.
+
+A metric regresses when its mean or max absolute error grows past
+max(target, baseline + margin): errors may move within the target, and metrics without a
+target may not get worse than measured, beyond a margin for platform noise.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from posture.synth.truth import write_text_atomic
+from posture.validate.suite import SuiteResult
+from posture.validate.targets import MetricRow
+
+BASELINE_VERSION = 1
+#: Absolute margin per unit, added to a relative margin of `REL_MARGIN`. Re-rendering the
+#: same grid moved max errors by up to 0.6 deg, 0.6 % leg and 4 deg of head-yaw range (the
+#: H.264 encoder's output differs slightly between runs and MediaPipe follows it), so the
+#: margins cover that, not a real regression.
+ABS_MARGIN = {
+    "deg": 1.0, "cm": 0.3, "% leg": 0.5, "steps/min": 1.0, "%": 1.5, "% torso": 1.0,
+    "ratio": 0.01,
+}  # fmt: skip
+REL_MARGIN = 0.10
+
+
+def _num(x: float) -> float | None:
+    return round(x, 4) if math.isfinite(x) else None
+
+
+def baseline_dict(result: SuiteResult) -> dict[str, Any]:
+    """Per-metric errors of `result`, plus the sample verdicts, as the baseline's content."""
+    return {
+        "version": BASELINE_VERSION,
+        "grid": result.grid,
+        "meta": result.meta,
+        "metrics": {
+            r.metric: {
+                "unit": r.unit,
+                "n": r.n,
+                "n_missing": r.n_missing,
+                "mean_abs": _num(r.mean_abs),
+                "max_abs": _num(r.max_abs),
+                "bias": _num(r.bias),
+            }
+            for r in result.metrics
+        },
+        "samples_right": {s.name: s.right for s in result.samples},
+    }
+
+
+def save_baseline(result: SuiteResult, path: Path) -> None:
+    """Write the baseline JSON atomically."""
+    write_text_atomic(path, json.dumps(baseline_dict(result), indent=2) + "\n")
+
+
+def allowed(row: MetricRow, base: float | None, target_value: float | None) -> float:
+    """Largest error allowed for a row: max(target, baseline + margin)."""
+    limit = -math.inf if target_value is None else target_value
+    if base is not None:
+        limit = max(limit, base * (1 + REL_MARGIN) + ABS_MARGIN.get(row.unit, 0.0))
+    return limit
+
+
+def regressions(result: SuiteResult, baseline: dict[str, Any]) -> list[str]:
+    """Plain-language regressions of `result` against `baseline` (empty: none).
+
+    Targets with a relative part (bounce) are compared with their absolute part only.
+    """
+    problems = []
+    rows = {r.metric: r for r in result.metrics}
+    for metric, base in baseline["metrics"].items():
+        row = rows.get(metric)
+        if row is None:
+            problems.append(f"{metric}: no longer measured on any clip")
+            continue
+        if row.n_missing > base.get("n_missing", 0):
+            problems.append(
+                f"{metric}: not measured on {row.n_missing} clips (baseline {base['n_missing']})"
+            )
+        target = row.target.abs_limit if row.target else None
+        for stat in ("mean_abs", "max_abs"):
+            value, limit = getattr(row, stat), allowed(row, base[stat], target)
+            if math.isfinite(value) and value > limit:
+                problems.append(
+                    f"{metric}: {stat} {value:.3f} {row.unit} > allowed {limit:.3f} "
+                    f"(baseline {base[stat]}, target {target})"
+                )
+    return problems
+
+
+def save_json(result: SuiteResult, path: Path) -> None:
+    """Every row of `result` as JSON (for scripts)."""
+    data = {
+        "meta": result.meta,
+        "grid": result.grid,
+        "metrics": [asdict(r) for r in result.metrics],
+        "rules": [
+            asdict(r) | {"confusion": {f"{t}->{g}": c for (t, g), c in r.confusion.items()}}
+            for r in result.rules
+        ],
+        "samples": [asdict(s) for s in result.samples],
+    }
+    write_text_atomic(path, json.dumps(data, indent=2, default=_default) + "\n")
+
+
+def _default(x: object) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return str(x)
+
+
+def all_targets_met(result: SuiteResult) -> bool:
+    """Every metric target met, every sample verdict right, no flags on good form."""
+    return all(r.met is not False for r in result.metrics) and all(s.right for s in result.samples)

@@ -1,0 +1,163 @@
+"""True clip values of every metric, and the rule verdicts they imply, from a truth file.
+
+The values come from the generator's geometry (`<clip>.truth.json`), never from the metric
+code: angles and the pelvis path as the generator measured them, ratios from the true
+landmark positions with the formulas written out here. Each value is the statistic the
+report gives for that metric: the median over frames (frame metrics), over complete steps
+(bounce, cadence), over complete strides (sway, head yaw range), or the clip value (cadence
+variability).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from posture.metrics.registry import METRICS
+from posture.pose.landmarks import LM
+from posture.rules.model import STATUS_ORDER, Rule, RuleSet, Status
+from posture.synth import SynthParams
+from posture.synth.clip import ClipModel
+from posture.synth.truth import compute_truth
+
+
+@dataclass(frozen=True)
+class TrueValues:
+    """What a clip really showed.
+
+    Attributes:
+        view: `side`, `front` or `rear`.
+        facing: `left` / `right` for side views (screen direction of travel), else None.
+        values: metric id -> true clip value (NaN where the metric has no value in the view).
+        height_cm: the runner's true stature.
+        n_strides: complete strides; n_intervals: step intervals inside the clip.
+    """
+
+    view: str
+    facing: str | None
+    values: dict[str, float]
+    height_cm: float
+    n_strides: int
+    n_intervals: int
+
+
+def view_and_facing(params_view: str) -> tuple[str, str | None]:
+    """`side_left` -> (`side`, `left`); `front` -> (`front`, None)."""
+    if params_view.startswith("side_"):
+        return "side", params_view.removeprefix("side_")
+    return params_view, None
+
+
+def _mid(lm: np.ndarray, a: int, b: int) -> np.ndarray:
+    return 0.5 * (lm[:, a] + lm[:, b])
+
+
+def image_ratio(landmarks_px: np.ndarray) -> np.ndarray:
+    """`(n,)` |ear-mid -> shoulder-mid| / |shoulder-mid -> hip-mid| of `(n, 33, 2)` points."""
+    ear = _mid(landmarks_px, LM.LEFT_EAR, LM.RIGHT_EAR)
+    sho = _mid(landmarks_px, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
+    hip = _mid(landmarks_px, LM.LEFT_HIP, LM.RIGHT_HIP)
+    return np.linalg.norm(ear - sho, axis=-1) / np.linalg.norm(sho - hip, axis=-1)
+
+
+def rounding_pct_torso(landmarks_px: np.ndarray, forward: float) -> np.ndarray:
+    """`(n,)` distance of shoulder-mid ahead of the hip-mid -> ear-mid line, % of the torso.
+
+    `forward` is +1 when the runner travels toward image +x, -1 toward -x.
+    """
+    ear = _mid(landmarks_px, LM.LEFT_EAR, LM.RIGHT_EAR)
+    sho = _mid(landmarks_px, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
+    hip = _mid(landmarks_px, LM.LEFT_HIP, LM.RIGHT_HIP)
+    axis = (ear - hip) / np.linalg.norm(ear - hip, axis=-1, keepdims=True)
+    normal_fwd = np.stack([-axis[:, 1], axis[:, 0]], axis=-1)  # axis turned 90 deg
+    # For an upright axis (0, -1) this normal is (1, 0): image +x.
+    ahead = forward * np.sum((sho - hip) * normal_fwd, axis=-1)
+    return 100.0 * ahead / np.linalg.norm(sho - hip, axis=-1)
+
+
+def _neutral_ratio(params: SynthParams) -> float:
+    """Median image ratio of the same clip with neutral shoulders (no shrug, no rounding)."""
+    twin = SynthParams.from_dict(
+        params.to_dict() | {"shoulder_elevation_cm": 0.0, "shoulder_rounding_cm": 0.0}
+    )
+    truth = compute_truth(ClipModel.build(twin))
+    return float(np.median(image_ratio(truth.landmarks_px)))
+
+
+def _stride_ranges(series: np.ndarray, t_ms: np.ndarray, strides: list[dict[str, Any]]) -> list:
+    out = []
+    for s in strides:
+        inside = (t_ms >= s["start_ms"]) & (t_ms < s["end_ms"])
+        if s["complete"] and inside.any():
+            out.append(float(np.ptp(series[inside])))
+    return out
+
+
+def _median(values: list[float] | np.ndarray) -> float:
+    arr = np.asarray(values, dtype=float)
+    return float(np.median(arr)) if arr.size else math.nan
+
+
+def true_values(truth: dict[str, Any]) -> TrueValues:
+    """True clip values of every registry metric from a truth file's content."""
+    params = SynthParams.from_dict(truth["params"])
+    view, facing = view_and_facing(params.view)
+    frames, body = truth["frames"], truth["body"]
+    t_ms = np.asarray(frames["timestamps_ms"], dtype=float)
+    lm = np.asarray(frames["landmarks_px"], dtype=float)
+    steps = [s for s in truth["steps"] if s["complete"]]
+    strides = [s for s in truth["strides"] if s["complete"]]
+    strikes = np.array([s["strike_ms"] for s in truth["steps"]], dtype=float)
+    ratio = _median(image_ratio(lm))
+    forward = -1.0 if facing == "left" else 1.0
+    v: dict[str, float] = {
+        "torso_lean_deg": _median(frames["torso_lean_deg"]),
+        "head_pitch_deg": _median(frames["head_pitch_deg"]),
+        "neck_flexion_deg": _median(frames["neck_flexion_deg"]),
+        "ear_shoulder_over_torso": ratio,
+        "shoulder_hunch_pct": 100.0 * (1.0 - ratio / _neutral_ratio(params)),
+        "shoulder_rounding_pct_torso": _median(rounding_pct_torso(lm, forward)),
+        "head_yaw_sway_deg": _median(
+            _stride_ranges(np.asarray(frames["head_yaw_deg"]), t_ms, strides)
+        ),
+        "vertical_bounce_pct_leg": _median([s["bounce_pct_leg"] for s in steps]),
+        "vertical_bounce_cm": _median([s["bounce_cm"] for s in steps]),
+        "lateral_sway_pct_leg": _median([s["sway_pct_leg"] for s in strides]),
+        # steps per minute over the clip (60 / mean interval), as the report gives it
+        "cadence_spm": 60000.0 / float(np.mean(np.diff(strikes))) if strikes.size > 1 else math.nan,
+        "cadence_cv_pct": float(truth["clip"]["cadence_cv_pct"] or math.nan),
+    }
+    for k in v:
+        if view not in METRICS[k].views:
+            v[k] = math.nan
+    return TrueValues(
+        view, facing, v, float(body["height_cm"]), len(strides), max(0, strikes.size - 1)
+    )
+
+
+def true_status(rule: Rule, tv: TrueValues, context: str = "flat") -> Status:
+    """The rule's verdict on the true values (its limits, views, combine and min_samples)."""
+    if tv.view not in rule.views:
+        return "not_measured"
+    relax = rule.relax.get(context, 0.0)
+    statuses: list[Status] = []
+    for crit in rule.criteria:
+        c = crit.relaxed(relax) if relax else crit
+        basis = METRICS[c.metric].basis
+        enough = tv.n_intervals if basis == "clip" else tv.n_strides
+        value = tv.values[c.metric]
+        if math.isfinite(value) and (basis == "frame" or enough >= rule.min_samples):
+            statuses.append(c.status(value))
+    if not statuses:
+        return "not_measured"
+    pick = max if rule.combine == "any" else min
+    status = pick(statuses, key=lambda s: STATUS_ORDER[s])
+    return "ok" if context in rule.exempt_contexts else status
+
+
+def true_statuses(rules: RuleSet, tv: TrueValues, context: str = "flat") -> dict[str, Status]:
+    """Rule id -> true verdict, in the rule file's order."""
+    return {r.id: true_status(r, tv, context) for r in rules.rules}
