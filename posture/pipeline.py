@@ -19,9 +19,10 @@ from posture.atomic import write_atomic
 from posture.errors import BadInputError
 from posture.metrics import Analysis, MetricConfig, analyse
 from posture.pose.track import PoseTrack
+from posture.report.capture import body_warnings, capture_warnings
 from posture.report.model import Report, Status
 from posture.rules import RuleSet, evaluate, load_rules
-from posture.settings import Settings
+from posture.settings import OutputSettings, Settings
 from posture.source import VideoInfo, open_video, sample_brightness
 
 #: Called with (frames done, frames expected or 0) while the pose stage runs.
@@ -44,10 +45,14 @@ class ClipResult:
 
 @dataclass(frozen=True)
 class Outputs:
-    """Where `check` wrote a clip's files."""
+    """Where a clip's files were written: the report JSON and the others by kind."""
 
     report_json: Path
-    pose_track: Path | None
+    files: dict[str, Path]
+
+    @property
+    def pose_track(self) -> Path | None:
+        return self.files.get("pose_track")
 
 
 def check(
@@ -57,15 +62,18 @@ def check(
     out_dir: str | os.PathLike[str] | None = None,
     progress: FrameProgress | None = None,
     model_progress: Any = None,
+    output_progress: FrameProgress | None = None,
 ) -> Report:
     """Analyse one clip (a video, or a `.pose.npz` track saved by an earlier run).
 
     Args:
         path: the video file or pose track.
         settings: analysis settings; defaults when None.
-        out_dir: when given, write `<stem>.report.json` and `<stem>.pose.npz` there.
+        out_dir: when given, write `<stem>.report.json`, `<stem>.pose.npz` and the files
+            `settings.outputs` asks for (annotated video, HTML report, per-frame CSV) there.
         progress: called per frame during pose estimation.
         model_progress: passed to the model store while it fetches the model (bytes progress).
+        output_progress: called per frame while the annotated video is written.
 
     Returns:
         The report; `report.status == "no_runner"` when too few frames had a runner.
@@ -74,9 +82,13 @@ def check(
         BadInputError: the input cannot be read. ModelUnavailableError: no pose model.
         OutputError: an output cannot be written.
     """
+    settings = settings or Settings()
     result = analyse_clip(path, settings, progress=progress, model_progress=model_progress)
     if out_dir is not None:
-        write_outputs(result.report, result.track, Path(out_dir), stem=clip_stem(Path(path)))
+        stem = clip_stem(Path(path))
+        write_outputs(
+            result, Path(out_dir), stem=stem, outputs=settings.outputs, progress=output_progress
+        )
     return result.report
 
 
@@ -215,6 +227,7 @@ def analyse_track(
         settings_info["analysis"].update(sections.pop("settings"))
         settings_info["analysis"]["rules_path"] = str(rules.source)
         sections["rules"] = [r.to_dict() for r in evaluate(analysis, rules, settings.analysis)]
+        warnings += body_warnings(track, analysis)
     report = Report(
         status=status,
         input=input_info,
@@ -224,41 +237,6 @@ def analyse_track(
         sections=sections,
     )
     return ClipResult(report=report, track=track, info=info, analysis=analysis)
-
-
-#: Below these a clip is still analysed, but the report says why its numbers are weak.
-MIN_USEFUL_DURATION_S = 3.0
-MIN_USEFUL_FPS = 20.0
-MIN_USEFUL_BRIGHTNESS = 40.0
-
-
-def capture_warnings(track: PoseTrack, info: VideoInfo) -> list[str]:
-    """Plain-language problems with the capture that the numbers should be read with."""
-    warnings = []
-    if info.frame_count > 0 and track.n_frames < 0.95 * info.frame_count - 1:
-        warnings.append(
-            f"the file ends early: {track.n_frames} of the {info.frame_count} frames it "
-            "announces could be decoded (truncated or damaged); the rest was analysed"
-        )
-    if track.n_frames:
-        span_s = (track.timestamps_ms[-1] - track.timestamps_ms[0]) / 1000.0
-        if span_s < MIN_USEFUL_DURATION_S:
-            warnings.append(
-                f"the clip is only {span_s:.1f} s long; film at least "
-                f"{MIN_USEFUL_DURATION_S:.0f} s (ideally 10-20 s) so several strides are seen"
-            )
-    brightness = track.meta.get("brightness_mean")
-    if brightness is not None and brightness < MIN_USEFUL_BRIGHTNESS:
-        warnings.append(
-            f"the video is very dark (mean brightness {brightness:.0f} of 255); "
-            "film in better light or face the light"
-        )
-    if info.fps < MIN_USEFUL_FPS:
-        warnings.append(
-            f"{info.fps:g} frames/s is too few to time steps and bounce well; "
-            f"film at {MIN_USEFUL_FPS:.0f} frames/s or more (30 or 60 is best)"
-        )
-    return warnings
 
 
 def settings_section(settings: Settings) -> dict[str, Any]:
@@ -277,11 +255,43 @@ def clip_stem(path: Path) -> str:
     return name[: -len(TRACK_SUFFIX)] if name.endswith(TRACK_SUFFIX) else path.stem
 
 
-def write_outputs(report: Report, track: PoseTrack, out_dir: Path, *, stem: str) -> Outputs:
-    """Write the report JSON and the pose track into `out_dir`, each atomically."""
-    track_path = out_dir / f"{stem}{TRACK_SUFFIX}"
+def write_outputs(
+    result: ClipResult,
+    out_dir: Path,
+    *,
+    stem: str,
+    outputs: OutputSettings | None = None,
+    progress: FrameProgress | None = None,
+) -> Outputs:
+    """Write a clip's files into `out_dir`, each atomically; the report JSON last.
+
+    The annotated video and the HTML key frames need the source video; when it cannot be
+    read (a camera, a track analysed elsewhere) the video is skipped and the page has no
+    key frames.
+    """
+    from posture.report.frames_csv import write_frames_csv
+    from posture.report.html import write_html
+    from posture.report.video import write_annotated_video
+
+    outputs = outputs or OutputSettings()
+    track, report = result.track, result.report
+    data = report.to_dict()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
     if track.n_frames:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        track.save(track_path)
+        written["pose_track"] = track.save(out_dir / f"{stem}{TRACK_SUFFIX}")
+    if outputs.csv and track.n_frames:
+        path = out_dir / f"{stem}.frames.csv"
+        written["frames_csv"] = write_frames_csv(track, result.analysis, path)
+    has_source = Path(data["input"]["path"]).is_file() and track.n_frames > 0
+    if outputs.video and has_source:
+        path = out_dir / f"{stem}.annotated.mp4"
+        write_annotated_video(track, result.analysis, data, path, progress=progress)
+        written["annotated_video"] = path
+    if outputs.html:
+        page = write_html(
+            data, track, result.analysis if has_source else None, out_dir / f"{stem}.report.html"
+        )
+        written["report_html"] = page
     report_path = write_atomic(out_dir / f"{stem}.report.json", report.to_json() + "\n")
-    return Outputs(report_json=report_path, pose_track=track_path if track.n_frames else None)
+    return Outputs(report_json=report_path, files=written)

@@ -80,11 +80,27 @@ class AnalysisSettings:
 
 
 @dataclass(frozen=True)
+class OutputSettings:
+    """Which files a run writes besides `<stem>.report.json` and `<stem>.pose.npz`.
+
+    Attributes:
+        video: `<stem>.annotated.mp4`, the clip with the overlay (needs the source video).
+        html: `<stem>.report.html`, the self-contained report page.
+        csv: `<stem>.frames.csv`, every per-frame metric.
+    """
+
+    video: bool = True
+    html: bool = True
+    csv: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of one `posture check` run."""
 
     pose: PoseSettings = field(default_factory=PoseSettings)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    outputs: OutputSettings = field(default_factory=OutputSettings)
 
     def with_pose(self, **changes: object) -> Settings:
         return replace(self, pose=replace(self.pose, **changes))  # type: ignore[arg-type]

@@ -14,6 +14,14 @@ SHARED_SAMPLES = ROOT.parent / "shared" / "samples"
 os.environ.setdefault("POSTURE_MODEL_SOURCES", "file,pypi")
 
 
+@pytest.fixture(autouse=True)
+def _private_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
+    """Runs of `posture check` in tests never touch the user's history database."""
+    if "POSTURE_HISTORY_DB" not in os.environ:
+        db = tmp_path_factory.getbasetemp() / "history.sqlite"
+        monkeypatch.setenv("POSTURE_HISTORY_DB", str(db))
+
+
 def shared_clip(name: str) -> Path:
     """A clip from ../shared/samples, or skip the test saying why."""
     path = SHARED_SAMPLES / name

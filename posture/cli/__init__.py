@@ -30,8 +30,9 @@ from posture.cli.common import (
     progress_bar,
 )
 from posture.errors import PostureError
+from posture.report.history import record_run_safely
 from posture.report.summary import print_summary
-from posture.settings import AnalysisSettings, PoseSettings, Settings
+from posture.settings import AnalysisSettings, OutputSettings, PoseSettings, Settings
 
 app = typer.Typer(
     name="posture",
@@ -65,13 +66,27 @@ def check(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the report JSON to stdout.")
     ] = False,
+    video: Annotated[
+        bool, typer.Option("--video/--no-video", help="Write OUT/<name>.annotated.mp4.")
+    ] = True,
+    html: Annotated[
+        bool, typer.Option("--html/--no-html", help="Write OUT/<name>.report.html.")
+    ] = True,
+    csv: Annotated[
+        bool, typer.Option("--csv/--no-csv", help="Write OUT/<name>.frames.csv.")
+    ] = True,
+    history: Annotated[
+        bool,
+        typer.Option("--history/--no-history", help="Add each clip to `posture history`."),
+    ] = True,
     jobs: Annotated[
         int,
         typer.Option(help="Processes sharing one clip (time chunks); 0 = by length and cores."),
     ] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
 ) -> None:
-    """Analyse running clips: writes OUT/<name>.report.json and OUT/<name>.pose.npz."""
+    """Analyse running clips: OUT/<name>.report.html, .annotated.mp4, .report.json, .frames.csv
+    and .pose.npz (the pose track, to re-analyse without the model)."""
     from posture.pipeline import check as run_check
     from posture.pipeline import clip_stem
 
@@ -82,19 +97,21 @@ def check(
             analysis=AnalysisSettings(
                 view=view, context=context, height_cm=height_cm, rules_path=rules
             ),
+            outputs=OutputSettings(video=video, html=html, csv=csv),
         )
     except PostureError as exc:
         exit_with(exc)
     worst = 0
-    for video in videos:
+    for clip in videos:
         try:
             with interruptible(), progress_bar(err) as bar:
                 report = run_check(
-                    video,
+                    clip,
                     settings,
                     out_dir=out,
-                    progress=frame_callback(bar, video.name),
+                    progress=frame_callback(bar, f"{clip.name}: pose"),
                     model_progress=byte_callback(bar),
+                    output_progress=frame_callback(bar, f"{clip.name}: annotated video"),
                 )
         except PostureError as exc:
             fail(exc, exit_now=len(videos) == 1)
@@ -103,7 +120,11 @@ def check(
         data = report.to_dict()
         if json_out:
             sys.stdout.write(report.to_json() + "\n")
-        print_summary(data, err, report_path=str(out / f"{clip_stem(video)}.report.json"))
+        stem = out / clip_stem(clip)
+        main_file = f"{stem}.report.html" if html else f"{stem}.report.json"
+        print_summary(data, err, report_path=main_file)
+        if history and (warning := record_run_safely(data, Path(f"{stem}.report.json"))):
+            typer.echo(f"posture: warning: {warning}", err=True)
         if report.status == "no_runner":
             worst = max(worst, EXIT_NO_RUNNER)
     raise typer.Exit(worst)
@@ -113,11 +134,14 @@ def _register_subcommands() -> None:
     from posture.cli.batch import batch
     from posture.cli.live import live
     from posture.cli.models import models_app
+    from posture.cli.report_cmds import compare, history
     from posture.cli.synth import synth
     from posture.cli.validate import validate
 
     app.command()(batch)
     app.command()(live)
+    app.command()(history)
+    app.command()(compare)
     app.add_typer(models_app, name="models")
     app.command("synth")(synth)
     app.command("validate")(validate)

@@ -17,7 +17,7 @@ from posture.metrics import default_config
 from posture.pipeline import ClipResult, Outputs, analyse_track, write_outputs
 from posture.pose.track import PoseTrack
 from posture.rules import RuleSet
-from posture.settings import Settings
+from posture.settings import OutputSettings, Settings
 from posture.source import VideoInfo
 
 
@@ -154,4 +154,5 @@ class SavedSession:
 
 def save_session(result: ClipResult, out_dir: Path, stem: str) -> SavedSession:
     """Write the session like `posture check` writes a clip (`write_outputs`)."""
-    return SavedSession(result, write_outputs(result.report, result.track, out_dir, stem=stem))
+    outputs = OutputSettings(video=False)  # the live screen was the annotated video
+    return SavedSession(result, write_outputs(result, out_dir, stem=stem, outputs=outputs))

@@ -45,7 +45,14 @@ SKELETON: tuple[tuple[tuple[LM, LM], Color], ...] = (
 )
 
 
-def draw_pose(rgb: np.ndarray, landmarks: np.ndarray, *, facing: str | None) -> None:
+def draw_pose(
+    rgb: np.ndarray,
+    landmarks: np.ndarray,
+    *,
+    facing: str | None,
+    lean_deg: float | None = None,
+    head_pitch_deg: float | None = None,
+) -> None:
     """Draw the skeleton, the torso line with its lean and the head vector with its angle.
 
     Args:
@@ -54,6 +61,9 @@ def draw_pose(rgb: np.ndarray, landmarks: np.ndarray, *, facing: str | None) -> 
             presence), in the frame's pixels; an all-NaN row set (nobody) draws nothing.
         facing: `"left"` / `"right"` for a side view, so the lean is signed (+ forward) and the
             head angle is read as pitch; None for front / rear views (tilt angles instead).
+        lean_deg, head_pitch_deg: the measured values to print on the torso line and head
+            vector (so the picture says what the report says); when None, the angles of the
+            drawn lines themselves are printed (the head's then without the neutral offset).
 
     Raises:
         ValueError: `rgb` or `landmarks` has the wrong shape, or `facing` is not allowed.
@@ -67,8 +77,8 @@ def draw_pose(rgb: np.ndarray, landmarks: np.ndarray, *, facing: str | None) -> 
         return
     scale = ui_scale(rgb)
     _draw_skeleton(rgb, landmarks, scale)
-    _draw_torso(rgb, landmarks, scale, facing)
-    _draw_head(rgb, landmarks, scale, facing)
+    _draw_torso(rgb, landmarks, scale, facing, lean_deg)
+    _draw_head(rgb, landmarks, scale, facing, head_pitch_deg)
 
 
 def _point(landmarks: np.ndarray, index: int, min_visibility: float = 0.0) -> np.ndarray | None:
@@ -120,7 +130,9 @@ def lean_angle_deg(hip_xy: np.ndarray, shoulder_xy: np.ndarray, facing: str | No
     return -angle if facing == "left" else angle
 
 
-def _draw_torso(rgb: np.ndarray, landmarks: np.ndarray, scale: float, facing: str | None) -> None:
+def _draw_torso(
+    rgb: np.ndarray, landmarks: np.ndarray, scale: float, facing: str | None, lean: float | None
+) -> None:
     hip = _mid(landmarks, LM.LEFT_HIP, LM.RIGHT_HIP)
     shoulder = _mid(landmarks, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
     if hip is None or shoulder is None or np.allclose(hip, shoulder):
@@ -130,12 +142,15 @@ def _draw_torso(rgb: np.ndarray, landmarks: np.ndarray, scale: float, facing: st
     width_px = thickness(scale, 3.0)
     _dashed(rgb, hip, hip + np.array([0.0, -1.25 * length]), WHITE, thickness(scale), 6 * scale)
     cv2.line(rgb, _ixy(hip), _ixy(top), TORSO_CYAN, width_px, cv2.LINE_AA)
-    angle = lean_angle_deg(hip, shoulder, facing)
+    angle = lean if lean is not None else lean_angle_deg(hip, shoulder, facing)
     text = f"lean {angle:+.0f} deg" if facing else f"tilt {abs(angle):.0f} deg"
-    _label(rgb, text, top, scale, TORSO_CYAN)
+    # behind the runner, so it never collides with the head label in front
+    _label(rgb, text, top, scale, TORSO_CYAN, side=+1 if facing == "left" else -1)
 
 
-def _draw_head(rgb: np.ndarray, landmarks: np.ndarray, scale: float, facing: str | None) -> None:
+def _draw_head(
+    rgb: np.ndarray, landmarks: np.ndarray, scale: float, facing: str | None, pitch: float | None
+) -> None:
     ear = _mid(landmarks, LM.LEFT_EAR, LM.RIGHT_EAR)
     nose = _point(landmarks, LM.NOSE)
     if ear is None or nose is None or np.allclose(ear, nose):
@@ -145,8 +160,9 @@ def _draw_head(rgb: np.ndarray, landmarks: np.ndarray, scale: float, facing: str
         rgb, _ixy(ear), _ixy(tip), HEAD_MAGENTA, thickness(scale, 3.0), cv2.LINE_AA, 0, 0.3
     )
     if facing:
-        dx, dy = nose - ear
-        pitch = math.degrees(math.atan2(dy, abs(dx)))  # image y points down: + is chin down
+        if pitch is None:
+            dx, dy = nose - ear
+            pitch = math.degrees(math.atan2(dy, abs(dx)))  # image y points down: + chin down
         text = f"head {abs(pitch):.0f} deg {'down' if pitch >= 0 else 'up'}"
     else:
         left, right = _point(landmarks, LM.LEFT_EAR), _point(landmarks, LM.RIGHT_EAR)
@@ -156,14 +172,17 @@ def _draw_head(rgb: np.ndarray, landmarks: np.ndarray, scale: float, facing: str
         roll = math.degrees(math.atan2(dy, dx))
         roll = roll - 180.0 if roll > 90 else roll + 180.0 if roll < -90 else roll
         text = f"head tilt {abs(roll):.0f} deg"
-    _label(rgb, text, tip, scale, HEAD_MAGENTA)
+    _label(rgb, text, tip, scale, HEAD_MAGENTA, side=-1 if facing == "left" else +1)
 
 
-def _label(rgb: np.ndarray, text: str, anchor: np.ndarray, scale: float, color: Color) -> None:
-    """Text beside `anchor`, kept inside the frame."""
+def _label(
+    rgb: np.ndarray, text: str, anchor: np.ndarray, scale: float, color: Color, side: int = 1
+) -> None:
+    """Text to the right (`side` +1) or left (-1) of `anchor`, kept inside the frame."""
     style = TextStyle.at(scale, 0.6)
     w_px, h_px, _ = style.size_px(text)
     pad = thickness(scale, 8.0)
-    x = int(min(max(anchor[0] + pad, pad), rgb.shape[1] - w_px - pad))
+    x0 = anchor[0] + pad if side > 0 else anchor[0] - pad - w_px
+    x = int(min(max(x0, pad), rgb.shape[1] - w_px - pad))
     y = int(min(max(anchor[1], h_px + pad), rgb.shape[0] - pad))
     put_text(rgb, text, (x, y), style, color)

@@ -71,9 +71,17 @@ class TextStyle:
 def put_text(
     rgb: np.ndarray, text: str, org_xy: tuple[int, int], style: TextStyle, color: Color
 ) -> None:
-    """Draw `text` with its baseline-left corner at `org_xy`, outlined in black for contrast."""
-    outline = style.stroke_px + max(2, style.stroke_px)
-    cv2.putText(rgb, text, org_xy, FONT, style.font_scale, BLACK, outline, cv2.LINE_AA)
+    """Draw `text` with its baseline-left corner at `org_xy`, outlined in black for contrast.
+
+    The outline is the same text drawn around the spot, not one thicker stroke: OpenCV widens
+    the letter spacing with the stroke, so a thicker outline drifts away from the letters.
+    """
+    r = max(1, (style.stroke_px + 1) // 2)
+    x, y = org_xy
+    for dx, dy in ((-r, 0), (r, 0), (0, -r), (0, r), (-r, -r), (r, r), (-r, r), (r, -r)):
+        cv2.putText(
+            rgb, text, (x + dx, y + dy), FONT, style.font_scale, BLACK, style.stroke_px, cv2.LINE_AA
+        )
     cv2.putText(rgb, text, org_xy, FONT, style.font_scale, color, style.stroke_px, cv2.LINE_AA)
 
 

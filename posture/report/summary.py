@@ -32,7 +32,7 @@ def print_summary(report: dict[str, Any], console: Console, *, report_path: str 
     for note in report.get("notes", []):
         console.print(f"[cyan]note:[/cyan] {note}")
     if report_path:
-        console.print(f"report: {report_path}")
+        console.print(f"report: {report_path}", soft_wrap=True)
 
 
 def _rules_table(rules: list[dict[str, Any]], title: str) -> Table:

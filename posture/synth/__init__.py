@@ -18,10 +18,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from posture.errors import UsageError
+from posture.io import read_mp4, write_mp4
 from posture.synth.clip import ClipModel, FrameRenderer, iter_frames
 from posture.synth.params import VIEWS, SynthParams
 from posture.synth.truth import SCHEMA_VERSION, Truth, compute_truth
-from posture.synth.writer import read_mp4, write_mp4
 
 __all__ = [
     "SCHEMA_VERSION",

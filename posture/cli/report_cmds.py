@@ -1,0 +1,230 @@
+"""`posture history` (past runs and metric trends) and `posture compare A B` (two reports).
+
+Both print to stdout; errors are one stderr line with the error's exit code.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from posture.cli.common import domain_errors
+from posture.errors import UsageError
+from posture.metrics.registry import METRICS
+from posture.report.compare import (
+    Comparison,
+    MetricGoal,
+    Verdict,
+    compare_reports,
+    load_report,
+    metric_goals,
+)
+from posture.report.history import RunSummary, TrendPoint, history_path, list_runs, metric_trend
+from posture.rules.model import STATUS_ORDER
+
+MAIN_METRICS = (
+    "torso_lean_deg",
+    "head_pitch_deg",
+    "shoulder_hunch_pct",
+    "vertical_bounce_cm",
+    "cadence_spm",
+    "lateral_sway_pct_leg",
+)
+SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
+_STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "red", "not_measured": "dim"}
+_VERDICT_STYLE = {"better": "green", "worse": "red", "same": "dim", "unrated": "dim"}
+_TREND_WORD = {"better": "improving", "worse": "worsening", "same": "steady"}
+
+
+def history(
+    limit: Annotated[int, typer.Option(help="How many recent runs to show.")] = 20,
+    metric: Annotated[
+        str | None, typer.Option(help="Show only this metric's trend, run by run.")
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(help="History database (default: $POSTURE_HISTORY_DB or the data dir)."),
+    ] = None,
+) -> None:
+    """List past runs and each main metric's trend, to see whether the fixes worked."""
+    out = Console()
+    with domain_errors():
+        if limit < 1:
+            raise UsageError(f"--limit must be at least 1, got {limit}")
+        if metric is not None and metric not in METRICS:
+            raise UsageError(f"--metric {metric}: unknown metric; one of {', '.join(METRICS)}")
+        runs = list_runs(db, limit)
+        if not runs:
+            out.print(
+                f"No runs recorded yet in {escape(str(db or history_path()))}; "
+                "`posture check` adds one."
+            )
+            return
+        goals = metric_goals()
+        if metric is not None:
+            _print_metric(out, metric, metric_trend(metric, db, limit), goals.get(metric))
+            return
+        out.print(_runs_table(runs))
+        out.print(_trends_table({m: metric_trend(m, db, limit) for m in MAIN_METRICS}, goals))
+
+
+def compare(
+    a: Annotated[Path, typer.Argument(help="Reference report (<name>.report.json).")],
+    b: Annotated[Path, typer.Argument(help="Report judged against A.")],
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the comparison as JSON to stdout.")
+    ] = False,
+) -> None:
+    """Put two reports side by side: metric changes (better/worse by the rules) and rule changes."""
+    with domain_errors():
+        comparison = compare_reports(load_report(a), load_report(b))
+    if json_out:
+        typer.echo(json.dumps(comparison.to_dict(), indent=2))
+        return
+    out = Console()
+    out.print(_metrics_table(comparison))
+    out.print(_rules_table(comparison))
+
+
+def sparkline(values: list[float]) -> str:
+    """One block character per value, scaled from the smallest (▁) to the largest (█)."""
+    if not values:
+        return ""
+    lo, hi = min(values), max(values)
+    if hi - lo <= 1e-9 * max(abs(hi), 1.0):
+        return SPARK_BLOCKS[len(SPARK_BLOCKS) // 2] * len(values)
+    top = len(SPARK_BLOCKS) - 1
+    return "".join(SPARK_BLOCKS[round((v - lo) / (hi - lo) * top)] for v in values)
+
+
+def trend_verdict(values: list[float], goal: MetricGoal | None) -> Verdict:
+    """The newer half of `values` (oldest first) against the older half, by the rules."""
+    if goal is None or len(values) < 2:
+        return "unrated"
+    half = len(values) // 2
+    older, newer = values[:half], values[-half:]
+    return goal.judge(sum(older) / len(older), sum(newer) / len(newer))
+
+
+def _when(analysed_at: str) -> str:
+    return datetime.fromisoformat(analysed_at).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _runs_table(runs: list[RunSummary]) -> Table:
+    table = Table(title="Past runs (newest first)", title_justify="left", box=box.SIMPLE)
+    table.add_column("when", no_wrap=True)
+    table.add_column("clip", overflow="fold")
+    table.add_column("view")
+    table.add_column("status")
+    table.add_column("flagged rules", overflow="fold")
+    for run in runs:
+        flagged = ", ".join(f"[{_STATUS_STYLE[s]}]{rule} {s}[/]" for rule, s in run.flagged)
+        status = run.status if run.status == "ok" else f"[red]{run.status}[/]"
+        table.add_row(
+            _when(run.analysed_at), escape(run.clip_name), run.view or "", status, flagged
+        )
+    return table
+
+
+def _trend_text(points: list[TrendPoint], goal: MetricGoal | None) -> tuple[str, str, str]:
+    """(sparkline, `first -> last unit`, verdict word) of one metric's trend."""
+    values = [p.median for p in points]
+    unit = points[-1].unit or ""
+    span = f"{values[0]:.1f} → {values[-1]:.1f}" if len(values) > 1 else f"{values[0]:.1f}"
+    span = f"{span} {unit}"
+    verdict = trend_verdict(values, goal)
+    if len(values) < 2:
+        word = "one run"
+    elif goal is None:
+        word = "no rule judges it"
+    else:
+        word = f"[{_VERDICT_STYLE[verdict]}]{_TREND_WORD.get(verdict, verdict)}[/]"
+    arrow = "→" if len(values) < 2 or values[-1] == values[0] else "↗↘"[values[-1] < values[0]]
+    return sparkline(values), span, f"{arrow} {word}"
+
+
+def _trends_table(trends: dict[str, list[TrendPoint]], goals: dict[str, MetricGoal]) -> Table:
+    table = Table(title="Trends (oldest → newest)", title_justify="left", box=box.SIMPLE)
+    for column in ("metric", "trend", "values", "verdict"):
+        table.add_column(column, overflow="fold")
+    for metric_id, points in trends.items():
+        if not points:
+            table.add_row(metric_id, "", "[dim]not measured[/]", "")
+            continue
+        table.add_row(metric_id, *_trend_text(points, goals.get(metric_id)))
+    return table
+
+
+def _print_metric(
+    out: Console, metric_id: str, points: list[TrendPoint], goal: MetricGoal | None
+) -> None:
+    if not points:
+        out.print(f"{metric_id}: not measured in any recorded run")
+        return
+    table = Table(title=f"{metric_id} (oldest → newest)", title_justify="left", box=box.SIMPLE)
+    for column in ("when", "clip", "median"):
+        table.add_column(column, overflow="fold", justify="right" if column == "median" else "left")
+    for p in points:
+        table.add_row(
+            _when(p.analysed_at), escape(Path(p.clip_path).name), f"{p.median:.2f} {p.unit or ''}"
+        )
+    out.print(table)
+    spark, span, verdict = _trend_text(points, goal)
+    out.print(f"{spark}  {span}  {verdict}")
+
+
+def _fmt(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+.2f}" if signed else f"{value:.2f}"
+
+
+def _metrics_table(c: Comparison) -> Table:
+    table = Table(
+        title=f"A: {escape(c.a_path)}\nB: {escape(c.b_path)}", title_justify="left", box=box.SIMPLE
+    )
+    for column in ("metric", "A", "B", "delta", "B vs A"):
+        table.add_column(column, justify="left" if column in ("metric", "B vs A") else "right")
+    for m in c.metrics:
+        if m.a_median is None and m.b_median is None:
+            continue  # measured in neither clip (e.g. a front-view metric of two side clips)
+        style = _VERDICT_STYLE[m.verdict]
+        table.add_row(
+            f"{m.metric_id} [dim]{m.unit}[/]",
+            _fmt(m.a_median),
+            _fmt(m.b_median),
+            _fmt(m.delta, signed=True),
+            f"[{style}]{m.verdict}[/]",
+        )
+    return table
+
+
+def _rules_table(c: Comparison) -> Table:
+    table = Table(title="Rules", title_justify="left", box=box.SIMPLE)
+    for column in ("rule", "A", "B", "change"):
+        table.add_column(column)
+    for r in c.rules:
+        a, b = r.a_status or "—", r.b_status or "—"
+        table.add_row(r.rule_id, _styled(a), _styled(b), _rule_change_word(a, b))
+    return table
+
+
+def _styled(status: str) -> str:
+    style = _STATUS_STYLE.get(status)
+    return f"[{style}]{status}[/]" if style else escape(status)
+
+
+def _rule_change_word(a: str, b: str) -> str:
+    if a == b:
+        return ""
+    if a in ("ok", "warn", "fail") and b in ("ok", "warn", "fail"):
+        return "[green]improved[/]" if STATUS_ORDER[b] < STATUS_ORDER[a] else "[red]worsened[/]"
+    return "changed"  # measured in one report only (view, too few strides)
