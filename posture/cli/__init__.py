@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,14 @@ import typer
 from rich.console import Console
 
 from posture.cli.common import (
+    ContextOption,
+    HeightOption,
+    ModelDirOption,
+    ModelOption,
+    QuietOption,
+    RulesOption,
+    ViewOption,
+    analysis_settings,
     byte_callback,
     exit_with,
     fail,
@@ -32,7 +41,7 @@ from posture.cli.common import (
 from posture.errors import PostureError
 from posture.report.history import record_run_safely
 from posture.report.summary import print_summary
-from posture.settings import AnalysisSettings, OutputSettings, PoseSettings, Settings
+from posture.settings import OutputSettings
 
 app = typer.Typer(
     name="posture",
@@ -49,20 +58,12 @@ EXIT_NO_RUNNER = 3
 def check(
     videos: Annotated[list[Path], typer.Argument(help="Video files (or saved .pose.npz tracks).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("posture-out"),
-    view: Annotated[str, typer.Option(help="Camera view: auto, side, front or rear.")] = "auto",
-    context: Annotated[
-        str, typer.Option(help="flat, uphill, accelerating (lean allowed) or uneven.")
-    ] = "flat",
-    height_cm: Annotated[
-        float | None, typer.Option("--height-cm", help="Runner's height, for cm values.")
-    ] = None,
-    rules: Annotated[
-        Path | None, typer.Option("--rules", help="A rules TOML replacing the shipped rules.")
-    ] = None,
-    model: Annotated[str, typer.Option(help="Pose model: lite, full or heavy.")] = "full",
-    model_dir: Annotated[
-        Path | None, typer.Option("--model-dir", help="Folder of pose model bundles.")
-    ] = None,
+    view: ViewOption = "auto",
+    context: ContextOption = "flat",
+    height_cm: HeightOption = None,
+    rules: RulesOption = None,
+    model: ModelOption = "full",
+    model_dir: ModelDirOption = None,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the report JSON to stdout.")
     ] = False,
@@ -83,7 +84,7 @@ def check(
         int,
         typer.Option(help="Processes sharing one clip (time chunks); 0 = by length and cores."),
     ] = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Analyse running clips: OUT/<name>.report.html, .annotated.mp4, .report.json, .frames.csv
     and .pose.npz (the pose track, to re-analyse without the model)."""
@@ -92,11 +93,15 @@ def check(
 
     err = Console(stderr=True, quiet=quiet)
     try:
-        settings = Settings(
-            pose=PoseSettings(model_variant=model, model_dir=model_dir, jobs=jobs),
-            analysis=AnalysisSettings(
-                view=view, context=context, height_cm=height_cm, rules_path=rules
-            ),
+        settings = replace(
+            analysis_settings(
+                view=view,
+                context=context,
+                height_cm=height_cm,
+                rules=rules,
+                model=model,
+                model_dir=model_dir,
+            ).with_pose(jobs=jobs),
             outputs=OutputSettings(video=video, html=html, csv=csv),
         )
     except PostureError as exc:

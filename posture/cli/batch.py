@@ -14,9 +14,21 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 
 from posture.batch import BatchOptions, ClipJob, Row, default_workers, run_batch
-from posture.cli.common import byte_callback, exit_with, progress_bar
+from posture.cli.common import (
+    ContextOption,
+    HeightOption,
+    ModelDirOption,
+    ModelOption,
+    QuietOption,
+    RulesOption,
+    ViewOption,
+    analysis_settings,
+    byte_callback,
+    exit_with,
+    progress_bar,
+)
 from posture.errors import PostureError
-from posture.settings import AnalysisSettings, PoseSettings, Settings
+from posture.settings import Settings
 
 EXIT_INTERRUPTED = 130
 
@@ -38,21 +50,13 @@ def batch(
         str,
         typer.Option("--fail-on", help="Exit 4 when a rule is at this level: never, warn, fail."),
     ] = "never",
-    view: Annotated[str, typer.Option(help="Camera view: auto, side, front or rear.")] = "auto",
-    context: Annotated[
-        str, typer.Option(help="flat, uphill, accelerating (lean allowed) or uneven.")
-    ] = "flat",
-    height_cm: Annotated[
-        float | None, typer.Option("--height-cm", help="Runner's height, for cm values.")
-    ] = None,
-    rules: Annotated[
-        Path | None, typer.Option("--rules", help="A rules TOML replacing the shipped rules.")
-    ] = None,
-    model: Annotated[str, typer.Option(help="Pose model: lite, full or heavy.")] = "full",
-    model_dir: Annotated[
-        Path | None, typer.Option("--model-dir", help="Folder of pose model bundles.")
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    view: ViewOption = "auto",
+    context: ContextOption = "flat",
+    height_cm: HeightOption = None,
+    rules: RulesOption = None,
+    model: ModelOption = "full",
+    model_dir: ModelDirOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Analyse many clips: OUT/<name>.report.json per clip, OUT/summary.csv|json, OUT/index.html.
 
@@ -60,11 +64,13 @@ def batch(
     """
     err = Console(stderr=True, quiet=quiet)
     try:
-        settings = Settings(
-            pose=PoseSettings(model_variant=model, model_dir=model_dir),
-            analysis=AnalysisSettings(
-                view=view, context=context, height_cm=height_cm, rules_path=rules
-            ),
+        settings = analysis_settings(
+            view=view,
+            context=context,
+            height_cm=height_cm,
+            rules=rules,
+            model=model,
+            model_dir=model_dir,
         )
         options = BatchOptions(
             out_dir=out,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -20,6 +21,47 @@ from rich.progress import (
 from rich.text import Text
 
 from posture.errors import PostureError
+from posture.settings import AnalysisSettings, PoseSettings, Settings
+
+# The analysis options every analysing command takes (check, batch, live), declared once.
+ViewOption = Annotated[str, typer.Option(help="Camera view: auto, side, front or rear.")]
+ContextOption = Annotated[
+    str, typer.Option(help="flat, uphill, accelerating (lean allowed) or uneven.")
+]
+HeightOption = Annotated[
+    float | None, typer.Option("--height-cm", help="Runner's height, for cm values.")
+]
+RulesOption = Annotated[
+    Path | None, typer.Option("--rules", help="A rules TOML replacing the shipped rules.")
+]
+ModelOption = Annotated[str, typer.Option(help="Pose model: lite, full or heavy.")]
+ModelDirOption = Annotated[
+    Path | None, typer.Option("--model-dir", help="Folder of pose model bundles.")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")]
+
+
+def analysis_settings(
+    *,
+    view: str,
+    context: str,
+    height_cm: float | None,
+    rules: Path | None,
+    model: str,
+    model_dir: Path | None,
+) -> Settings:
+    """Settings from the shared options.
+
+    Raises:
+        PostureError: a value is out of range (the message names the option).
+    """
+    return Settings(
+        pose=PoseSettings(model_variant=model, model_dir=model_dir),
+        analysis=AnalysisSettings(
+            view=view, context=context, height_cm=height_cm, rules_path=rules
+        ),
+    )
+
 
 ByteProgress = Callable[[int, int | None, str], None]
 FrameProgress = Callable[[int, int], None]

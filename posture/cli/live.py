@@ -11,9 +11,19 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from posture.cli.common import byte_callback, exit_with, progress_bar
+from posture.cli.common import (
+    ContextOption,
+    HeightOption,
+    ModelDirOption,
+    ModelOption,
+    RulesOption,
+    ViewOption,
+    analysis_settings,
+    byte_callback,
+    exit_with,
+    progress_bar,
+)
 from posture.errors import PostureError
-from posture.settings import AnalysisSettings, PoseSettings, Settings
 
 EXIT_NO_RUNNER = 3
 
@@ -38,20 +48,12 @@ def live(
         ),
     ] = False,
     voice: Annotated[bool, typer.Option("--voice", help="Speak the cues (offline TTS).")] = False,
-    view: Annotated[str, typer.Option(help="Camera view: auto, side, front or rear.")] = "auto",
-    context: Annotated[
-        str, typer.Option(help="flat, uphill, accelerating (lean allowed) or uneven.")
-    ] = "flat",
-    height_cm: Annotated[
-        float | None, typer.Option("--height-cm", help="Runner's height, for cm values.")
-    ] = None,
-    rules: Annotated[
-        Path | None, typer.Option("--rules", help="A rules TOML replacing the shipped rules.")
-    ] = None,
-    model: Annotated[str, typer.Option(help="Pose model: lite, full or heavy.")] = "full",
-    model_dir: Annotated[
-        Path | None, typer.Option("--model-dir", help="Folder of pose model bundles.")
-    ] = None,
+    view: ViewOption = "auto",
+    context: ContextOption = "flat",
+    height_cm: HeightOption = None,
+    rules: RulesOption = None,
+    model: ModelOption = "full",
+    model_dir: ModelDirOption = None,
 ) -> None:
     """Live cues while running (window keys: q quit, p pause, s snapshot, c calibrate).
 
@@ -67,11 +69,13 @@ def live(
 
     err = Console(stderr=True)
     try:
-        settings = Settings(
-            pose=PoseSettings(model_variant=model, model_dir=model_dir),
-            analysis=AnalysisSettings(
-                view=view, context=context, height_cm=height_cm, rules_path=rules
-            ),
+        settings = analysis_settings(
+            view=view,
+            context=context,
+            height_cm=height_cm,
+            rules=rules,
+            model=model,
+            model_dir=model_dir,
         )
         options = LiveOptions(
             source=camera, duration_s=duration, out_dir=out, paced=not as_fast_as_possible
