@@ -55,12 +55,20 @@ MIN_BODY_FRACTION = 0.25
 #: Head or feet out of the frame (or unseen) in more than this share of frames: "partial".
 MAX_PARTIAL_FRACTION = 0.3
 MIN_STRIDES = 4
+#: A runner seen in fewer frames than this share is reported as partly out of view.
+MIN_IN_VIEW = 0.9
 _FEET = [LM.LEFT_ANKLE, LM.RIGHT_ANKLE, LM.LEFT_HEEL, LM.RIGHT_HEEL]
 
 
 def body_warnings(track: PoseTrack, analysis: Analysis) -> list[str]:
-    """Problems seen on the runner: too small, partly out of frame, too few strides."""
+    """Problems seen on the runner: out of view, too small, partly out of frame, too few
+    strides."""
     warnings = []
+    if track.coverage < MIN_IN_VIEW:
+        warnings.append(
+            f"the runner is in view in only {track.coverage:.0%} of the frames (entering or "
+            "leaving the frame, or hidden); only those frames are analysed"
+        )
     seen = track.landmarks[track.detected]
     width, height = track.resolution_wh
     if seen.size:
