@@ -34,14 +34,23 @@ from posture.validate.truth import TrueValues, true_status, view_and_facing
 BASELINE = Path(__file__).with_name("accuracy_baseline.json")
 
 
-def _cache_dir(config: pytest.Config) -> Path:
+@pytest.fixture(scope="session")
+def validate_cache(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Where rendered clips and tracks are kept between runs (pytest's cache when enabled)."""
     env = os.environ.get("POSTURE_CACHE_DIR")
-    return Path(env) / "validate" if env else Path(config.cache.mkdir("posture-validate"))
+    if env:
+        return Path(env) / "validate"
+    cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
+    if cache is None:
+        return tmp_path_factory.mktemp("posture-validate")
+    return Path(cache.mkdir("posture-validate"))
 
 
 @pytest.fixture(scope="module")
-def suite(request: pytest.FixtureRequest, model_path: Path) -> SuiteResult:
-    return run_suite("small", _cache_dir(request.config), jobs=2)
+def suite(validate_cache: Path, model_path: Path) -> SuiteResult:
+    return run_suite("small", validate_cache, jobs=2)
 
 
 # ---------------------------------------------------------------- grid and truth (no model)
@@ -180,7 +189,7 @@ def test_no_flags_on_the_good_form_sample(suite: SuiteResult) -> None:
 
 @pytest.mark.model
 def test_cli_prints_the_table_and_writes_doc_and_baseline(
-    suite: SuiteResult, request: pytest.FixtureRequest, tmp_path: Path
+    suite: SuiteResult, validate_cache: Path, tmp_path: Path
 ) -> None:
     import typer
 
@@ -189,7 +198,7 @@ def test_cli_prints_the_table_and_writes_doc_and_baseline(
     app = typer.Typer()
     app.command()(validate)
     doc, base = tmp_path / "ACCURACY.md", tmp_path / "baseline.json"
-    args = ["--grid", "small", "--cache", str(_cache_dir(request.config)), "--quiet"]
+    args = ["--grid", "small", "--cache", str(validate_cache), "--quiet"]
     result = CliRunner().invoke(
         app, [*args, "--write-doc", str(doc), "--write-baseline", str(base), "--strict"]
     )
