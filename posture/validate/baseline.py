@@ -19,11 +19,13 @@ from posture.validate.targets import MetricRow
 
 BASELINE_VERSION = 1
 #: Absolute margin per unit, added to a relative margin of `REL_MARGIN`. Re-rendering the
-#: same grid moved max errors by up to 0.6 deg, 0.6 % leg and 4 deg of head-yaw range (the
-#: H.264 encoder's output differs slightly between runs and MediaPipe follows it), so the
-#: margins cover that, not a real regression.
+#: same grid moves errors although nothing changed: libx264 in PyAV's wheels gives different
+#: pixels from run to run (even with one thread), and MediaPipe follows them. Seen between
+#: renders: max errors up to 0.6 deg, 4 deg of head-yaw range, 0.5 % leg of lateral sway
+#: (3.20 vs 3.71) and 0.4 cm of estimated height (4.65 vs 5.02). The margins cover that
+#: noise, with room, so only a real regression fails; the targets themselves are unchanged.
 ABS_MARGIN = {
-    "deg": 1.0, "cm": 0.3, "% leg": 0.5, "steps/min": 1.0, "%": 1.5, "% torso": 1.0,
+    "deg": 1.0, "cm": 0.8, "% leg": 1.0, "steps/min": 1.0, "%": 1.5, "% torso": 1.0,
     "ratio": 0.01,
 }  # fmt: skip
 REL_MARGIN = 0.10
