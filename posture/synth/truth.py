@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from posture.errors import OutputError
+from posture.atomic import write_atomic
 from posture.synth.clip import ClipModel
 from posture.synth.params import SynthParams
 from posture.synth.skeleton import Skeleton
@@ -97,19 +95,7 @@ class Truth:
         Raises:
             OutputError: the file cannot be written.
         """
-        write_text_atomic(path, json.dumps(self.to_dict(), separators=(",", ":")))
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temp file and `os.replace`; raises `OutputError`."""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        write_atomic(path, json.dumps(self.to_dict(), separators=(",", ":")))
 
 
 def _r(a: np.ndarray, digits: int) -> Any:

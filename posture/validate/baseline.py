@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from posture.synth.truth import write_text_atomic
+from posture.atomic import write_atomic
 from posture.validate.suite import SuiteResult
 from posture.validate.targets import MetricRow
 
@@ -58,7 +58,7 @@ def baseline_dict(result: SuiteResult) -> dict[str, Any]:
 
 def save_baseline(result: SuiteResult, path: Path) -> None:
     """Write the baseline JSON atomically."""
-    write_text_atomic(path, json.dumps(baseline_dict(result), indent=2) + "\n")
+    write_atomic(path, json.dumps(baseline_dict(result), indent=2) + "\n")
 
 
 def allowed(row: MetricRow, base: float | None, target_value: float | None) -> float:
@@ -108,7 +108,7 @@ def save_json(result: SuiteResult, path: Path) -> None:
         ],
         "samples": [asdict(s) for s in result.samples],
     }
-    write_text_atomic(path, json.dumps(data, indent=2, default=_default) + "\n")
+    write_atomic(path, json.dumps(data, indent=2, default=_default) + "\n")
 
 
 def _default(x: object) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from posture.synth.truth import write_text_atomic
+from posture.atomic import write_atomic
 from posture.validate.landmarks import LandmarkBias
 from posture.validate.suite import SuiteResult
 from posture.validate.targets import MetricRow
@@ -167,4 +167,4 @@ def write_doc(result: SuiteResult, path: Path, preamble: str) -> None:
         text = path.read_text(encoding="utf-8")
         if DOC_MARKER in text:
             head = text.split(DOC_MARKER, 1)[0].rstrip("\n")
-    write_text_atomic(path, f"{head}\n\n{DOC_MARKER}\n\n{render(result)}")
+    write_atomic(path, f"{head}\n\n{DOC_MARKER}\n\n{render(result)}")
