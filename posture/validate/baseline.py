@@ -29,6 +29,10 @@ ABS_MARGIN = {
     "ratio": 0.01,
 }  # fmt: skip
 REL_MARGIN = 0.10
+#: The single worst clip of the grid moves more than the mean between renders (lateral sway's
+#: worst clip: 3.20, 3.71 and 4.53 % leg in three cold renders of identical input), so a max
+#: error is compared with a wider relative margin than a mean error.
+REL_MARGIN_MAX = 0.50
 
 
 def _num(x: float) -> float | None:
@@ -61,11 +65,14 @@ def save_baseline(result: SuiteResult, path: Path) -> None:
     write_atomic(path, json.dumps(baseline_dict(result), indent=2) + "\n")
 
 
-def allowed(row: MetricRow, base: float | None, target_value: float | None) -> float:
-    """Largest error allowed for a row: max(target, baseline + margin)."""
+def allowed(
+    row: MetricRow, base: float | None, target_value: float | None, stat: str = "mean_abs"
+) -> float:
+    """Largest error allowed for a row's `stat`: max(target, baseline + margin)."""
     limit = -math.inf if target_value is None else target_value
     if base is not None:
-        limit = max(limit, base * (1 + REL_MARGIN) + ABS_MARGIN.get(row.unit, 0.0))
+        rel = REL_MARGIN_MAX if stat == "max_abs" else REL_MARGIN
+        limit = max(limit, base * (1 + rel) + ABS_MARGIN.get(row.unit, 0.0))
     return limit
 
 
@@ -87,7 +94,7 @@ def regressions(result: SuiteResult, baseline: dict[str, Any]) -> list[str]:
             )
         target = row.target.abs_limit if row.target else None
         for stat in ("mean_abs", "max_abs"):
-            value, limit = getattr(row, stat), allowed(row, base[stat], target)
+            value, limit = getattr(row, stat), allowed(row, base[stat], target, stat)
             if math.isfinite(value) and value > limit:
                 problems.append(
                     f"{metric}: {stat} {value:.3f} {row.unit} > allowed {limit:.3f} "
