@@ -86,10 +86,14 @@ METRICS: dict[str, MetricSpec] = {
             "% leg",
             ALL_VIEWS,
             "step",
-            "pelvis peak-to-trough per step, % leg length",
+            "body rise per step (read at the shoulders), % leg length",
         ),
         MetricSpec(
-            "vertical_bounce_cm", "cm", ALL_VIEWS, "step", "pelvis peak-to-trough per step, cm"
+            "vertical_bounce_cm",
+            "cm",
+            ALL_VIEWS,
+            "step",
+            "body rise per step (read at the shoulders), cm",
         ),
         MetricSpec(
             "lateral_sway_pct_leg",

@@ -29,6 +29,7 @@ max-width:980px;padding:16px;color:#222;background:#fff}
 h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
 .rules{display:grid;grid-template-columns:repeat(auto-fill,minmax(290px,1fr));gap:10px;
 align-items:start}
+.card.flagged{grid-column:1/-1}
 .card{border:1px solid #ddd;border-left:6px solid var(--c);border-radius:6px;padding:8px 10px}
 .status{font-weight:700;color:var(--c);text-transform:uppercase;font-size:.85em}
 .value{font-size:1.3em;font-weight:600}.muted{color:#666;font-size:.9em}
@@ -55,8 +56,9 @@ def _rule_card(rule: dict[str, Any]) -> str:
     limits = rule.get("limits") or {}
     sign = ">" if limits.get("direction") == "above" else "<"
     spans = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in rule.get("spans_s") or [])
+    flagged = " flagged" if status in ("warn", "fail") else ""
     parts = [
-        f'<div class="card" style="--c:{_STATUS_COLOR.get(status, "#999")}">',
+        f'<div class="card{flagged}" style="--c:{_STATUS_COLOR.get(status, "#999")}">',
         f'<div class="status">{_e(status.replace("_", " "))}</div>',
         f"<b>{_e(rule['id'].replace('_', ' '))}</b>",
         f'<div class="value">{_fmt(rule.get("value"), rule.get("unit", ""))}</div>',
@@ -70,6 +72,11 @@ def _rule_card(rule: dict[str, Any]) -> str:
         parts += _exercises(rule.get("exercises") or [])
     parts.append("</div>")
     return "".join(parts)
+
+
+def _flagged_first(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    order = {"fail": 0, "warn": 1}
+    return sorted(rules, key=lambda r: order.get(r["status"], 2))  # stable: file order kept
 
 
 def _exercises(exercises: list[dict[str, Any]]) -> list[str]:
@@ -110,7 +117,10 @@ def _plots(analysis: Analysis, rules: list[dict[str, Any]]) -> list[str]:
             t_s, values, title=metric_id, unit=spec.unit,
             bands=_bands_for(metric_id, rules), spans_s=spans,
         )  # fmt: skip
-        out.append(f"<h3>{_e(metric_id)} <span class='muted'>({_e(spec.unit)})</span></h3>{svg}")
+        out.append(
+            f"<h3>{_e(metric_id)} <span class='muted'>({_e(spec.unit)}): "
+            f"{_e(spec.summary)}</span></h3>{svg}"
+        )
     return out
 
 
@@ -163,9 +173,16 @@ def _stride_table(strides: list[dict[str, Any]]) -> str:
     columns = [k for k in strides[0] if any(s.get(k) is not None for s in strides)]
     head = "".join(f"<th>{_e(c)}</th>" for c in columns)
     rows = "".join(
-        "<tr>" + "".join(f"<td>{_fmt(s.get(c))}</td>" for c in columns) + "</tr>" for s in strides
+        "<tr>" + "".join(f"<td>{_cell(s.get(c))}</td>" for c in columns) + "</tr>" for s in strides
     )
     return f'<div class="scroll"><table><tr>{head}</tr>{rows}</table></div>'
+
+
+def _cell(value: Any) -> str:
+    """A table cell: 3 significant digits (a ratio of 0.388 stays 0.388, 165.8 spm is 166)."""
+    if isinstance(value, int | float) and np.isfinite(value):
+        return f"{value:.3g}"
+    return _fmt(value)
 
 
 def _capture(report: dict[str, Any]) -> str:
@@ -196,7 +213,8 @@ def render_html(
     body = [
         f"<h1>Running posture: {_e(Path(report['input']['path']).name)}</h1>",
         f"<p><b>{_e(verdict)}</b></p>",
-        f'<div class="rules">{"".join(_rule_card(r) for r in rules)}</div>',
+        # flagged rules first (full width, with advice), the rest as compact cards
+        f'<div class="rules">{"".join(_rule_card(r) for r in _flagged_first(rules))}</div>',
     ]
     if analysis is not None:
         keys = _key_frames(track, analysis, report) if key_frames else []

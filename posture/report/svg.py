@@ -101,6 +101,25 @@ def _bands(bands: list[Band], y_lo: float, y_hi: float, fy: tuple, plot_w: int) 
                 f'<rect x="{_LEFT}" y="{top:.1f}" width="{plot_w}" height="{bottom - top:.1f}" '
                 f'fill="{fill}"/>'
             )
+        out += _limit_labels(band, y_lo, y_hi, fy, plot_w)
+    return out
+
+
+def _limit_labels(band: Band, y_lo: float, y_hi: float, fy: tuple, plot_w: int) -> list[str]:
+    """`warn 10` / `fail 15` at the right end of each limit inside the plotted range."""
+    out = []
+    style = 'font-family="sans-serif" font-size="10" text-anchor="end"'
+    # text sits on the side of the line where the band is, so two labels never overlap
+    dy = 11 if band.direction == "below" else -3
+    for name, limit, color in (("warn", band.warn, "#a86a00"), ("fail", band.fail, "#b3261e")):
+        if y_lo < limit < y_hi:
+            y = limit * fy[0] + fy[1] + _TOP
+            out.append(
+                f'<line x1="{_LEFT}" x2="{_LEFT + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
+                f'stroke="{color}" stroke-width="0.8" stroke-opacity="0.6"/>'
+                f'<text x="{_LEFT + plot_w - 4}" y="{y + dy:.1f}" fill="{color}" {style}>'
+                f"{name} {limit:g}</text>"
+            )
     return out
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from posture.io import VideoWriter
 from posture.metrics import Analysis
+from posture.metrics.config import default_config
 from posture.overlay import draw_banner, draw_hud, draw_pose, draw_trace
 from posture.overlay.panels import Level
 from posture.pose.landmarks import LM
@@ -33,6 +34,8 @@ PANEL_METRICS = (
     "cadence_spm",
 )
 TRACE_S = 3.0
+#: Not "bounce": the trace's range over TRACE_S includes drift, unlike the per-step metric.
+TRACE_LABEL = "up/down, 3 s:"
 FrameProgress = Callable[[int, int], None]
 
 
@@ -46,10 +49,20 @@ class Banner:
     level: Level
 
 
+def rule_title(rule_id: str) -> str:
+    """`lean_forward` -> `Lean forward`."""
+    return rule_id.replace("_", " ").capitalize()
+
+
 def banners(rules: list[dict[str, Any]]) -> list[Banner]:
-    """One banner per flagged span of every warn/fail rule, worst level first."""
+    """One banner per flagged span of every warn/fail rule (rule name: cue), worst first."""
     out = [
-        Banner(float(a), float(b), str(r["message"]), "fail" if r["status"] == "fail" else "warn")
+        Banner(
+            float(a),
+            float(b),
+            f"{rule_title(str(r['id']))}: {r['message']}",
+            "fail" if r["status"] == "fail" else "warn",
+        )
         for r in rules
         if r["status"] in ("warn", "fail")
         for a, b in r.get("spans_s") or []
@@ -63,7 +76,8 @@ def body_height_trace_cm(track: PoseTrack, analysis: Analysis) -> np.ndarray:
     The bounce the report measures is read at the shoulders, so the trace shows the same.
     """
     y = np.nanmean(track.landmarks[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], 1], axis=1)
-    leg_cm = 0.491 * analysis.height_cm if analysis.height_cm else np.nan
+    body = default_config().body
+    leg_cm = body.leg_over_height * analysis.height_cm if analysis.height_cm else np.nan
     cm_per_px = leg_cm / analysis.leg_length_px if analysis.leg_length_px else np.nan
     with np.errstate(all="ignore"):
         return (np.nanmedian(y) - y) * cm_per_px
@@ -93,7 +107,7 @@ def write_annotated_video(
                 break
             frame = rgb.copy()
             annotate_frame(frame, i, t_ms, track, analysis, scale, flagged)
-            draw_trace(frame, trace[max(0, i - samples + 1) : i + 1], label="bounce")
+            draw_trace(frame, trace[max(0, i - samples + 1) : i + 1], label=TRACE_LABEL)
             writer.write(frame, t_ms)
             if progress is not None:
                 progress(i + 1, track.n_frames)
@@ -109,6 +123,10 @@ def annotate_frame(
     scale: float,
     flagged: list[Banner],
 ) -> None:
+    """Draw frame `i` (at `t_ms`) in place: pose, metrics panel, banner of active rules.
+
+    `scale` maps track pixels to the frame's pixels (the analysis size of a large source).
+    """
     landmarks = track.landmarks[i].copy()
     landmarks[:, :3] *= scale
     values = {}
@@ -130,5 +148,6 @@ def annotate_frame(
     t_s = t_ms / 1000.0
     active = [b for b in flagged if b.start_s <= t_s <= b.end_s]
     draw_hud(frame, values, state=active[0].level if active else "ok")
-    if active:
-        draw_banner(frame, active[0].text, level=active[0].level)
+    if active:  # `flagged` is worst first; every rule broken now is named
+        texts = dict.fromkeys(b.text for b in active)
+        draw_banner(frame, "  /  ".join(texts), level=active[0].level)
