@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 
 from posture.cli.common import (
+    EXIT_NO_RUNNER,
     ContextOption,
     HeightOption,
     ModelDirOption,
@@ -50,8 +51,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-EXIT_NO_RUNNER = 3
 
 
 @app.command()

@@ -15,6 +15,7 @@ from rich.progress import Progress, TaskID
 
 from posture.batch import BatchOptions, ClipJob, Row, default_workers, run_batch
 from posture.cli.common import (
+    EXIT_INTERRUPTED,
     ContextOption,
     HeightOption,
     ModelDirOption,
@@ -29,8 +30,6 @@ from posture.cli.common import (
 )
 from posture.errors import PostureError
 from posture.settings import Settings
-
-EXIT_INTERRUPTED = 130
 
 
 def batch(

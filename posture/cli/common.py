@@ -95,6 +95,7 @@ def domain_errors() -> Iterator[None]:
 
 
 EXIT_INTERRUPTED = 130
+EXIT_NO_RUNNER = 3
 
 
 @contextmanager

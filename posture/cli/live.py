@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from posture.cli.common import (
+    EXIT_NO_RUNNER,
     ContextOption,
     HeightOption,
     ModelDirOption,
@@ -24,8 +25,6 @@ from posture.cli.common import (
     progress_bar,
 )
 from posture.errors import PostureError
-
-EXIT_NO_RUNNER = 3
 
 
 def live(
