@@ -8,7 +8,6 @@ the pose stage, so a saved `.pose.npz` can be re-analysed without the model. `po
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -19,28 +18,15 @@ from posture.atomic import write_atomic
 from posture.errors import BadInputError
 from posture.metrics import Analysis, MetricConfig, analyse
 from posture.pose.track import PoseTrack
+from posture.progress import FrameProgress
 from posture.report.capture import body_warnings, capture_warnings
-from posture.report.model import Report, Status
-from posture.rules import RuleSet, evaluate, load_rules
+from posture.report.model import ClipStatus, Report
+from posture.result import ClipResult
+from posture.rules import RuleResult, RuleSet, evaluate, load_rules
 from posture.settings import OutputSettings, Settings
 from posture.source import VideoInfo, open_video, sample_brightness
 
-#: Called with (frames done, frames expected or 0) while the pose stage runs.
-FrameProgress = Callable[[int, int], None]
 TRACK_SUFFIX = ".pose.npz"
-
-
-@dataclass(frozen=True)
-class ClipResult:
-    """Everything one analysed clip produced: the report and the arrays behind it.
-
-    `analysis` is None when the clip had no runner to measure.
-    """
-
-    report: Report
-    track: PoseTrack
-    info: VideoInfo
-    analysis: Analysis | None
 
 
 @dataclass(frozen=True)
@@ -82,6 +68,23 @@ def check(
         BadInputError: the input cannot be read. ModelUnavailableError: no pose model.
         OutputError: an output cannot be written.
     """
+    result = check_clip(
+        path, settings, out_dir=out_dir, progress=progress, model_progress=model_progress,
+        output_progress=output_progress,
+    )  # fmt: skip
+    return result.report
+
+
+def check_clip(
+    path: str | os.PathLike[str],
+    settings: Settings | None = None,
+    *,
+    out_dir: str | os.PathLike[str] | None = None,
+    progress: FrameProgress | None = None,
+    model_progress: Any = None,
+    output_progress: FrameProgress | None = None,
+) -> ClipResult:
+    """`check`, returning the typed result (report, track, analysis, rule verdicts)."""
     settings = settings or Settings()
     result = analyse_clip(path, settings, progress=progress, model_progress=model_progress)
     if out_dir is not None:
@@ -89,7 +92,7 @@ def check(
         write_outputs(
             result, Path(out_dir), stem=stem, outputs=settings.outputs, progress=output_progress
         )
-    return result.report
+    return result
 
 
 def analyse_clip(
@@ -202,8 +205,8 @@ def analyse_track(
     """
     detected = int(track.detected.sum())
     coverage = track.coverage
-    status: Status = (
-        "ok" if coverage >= settings.pose.min_coverage and detected > 0 else "no_runner"
+    status: ClipStatus = (
+        "analysed" if coverage >= settings.pose.min_coverage and detected > 0 else "no_runner"
     )
     warnings = [*info.warnings, *capture_warnings(track, info)]
     if status == "no_runner":
@@ -219,14 +222,16 @@ def analyse_track(
     input_info["duration_s"] = round(float(duration_s), 3)
     sections: dict[str, Any] = {}
     settings_info = settings_section(settings)
-    analysis = None
-    if status == "ok":
+    analysis: Analysis | None = None
+    verdicts: tuple[RuleResult, ...] = ()
+    if status == "analysed":
         analysis = analyse(track, settings.analysis, config=config)
         rules = rules or load_rules(settings.analysis.rules_path)
+        verdicts = tuple(evaluate(analysis, rules, settings.analysis))
         sections = analysis.to_dict()
         settings_info["analysis"].update(sections.pop("settings"))
         settings_info["analysis"]["rules_path"] = str(rules.source)
-        sections["rules"] = [r.to_dict() for r in evaluate(analysis, rules, settings.analysis)]
+        sections["rules"] = [r.to_dict() for r in verdicts]
         warnings += body_warnings(track, analysis)
     report = Report(
         status=status,
@@ -236,7 +241,7 @@ def analyse_track(
         settings=settings_info,
         sections=sections,
     )
-    return ClipResult(report=report, track=track, info=info, analysis=analysis)
+    return ClipResult(report=report, track=track, info=info, analysis=analysis, rules=verdicts)
 
 
 def settings_section(settings: Settings) -> dict[str, Any]:
@@ -265,33 +270,35 @@ def write_outputs(
 ) -> Outputs:
     """Write a clip's files into `out_dir`, each atomically; the report JSON last.
 
-    The annotated video and the HTML key frames need the source video; when it cannot be
-    read (a camera, a track analysed elsewhere) the video is skipped and the page has no
-    key frames.
+    The annotated video and the HTML key frames need the source video, and come from one
+    decoding pass (the key frames by seeking when no video is written); when the source
+    cannot be read (a camera, a track analysed elsewhere) the video is skipped and the page
+    has no key frames.
     """
     from posture.report.frames_csv import write_frames_csv
-    from posture.report.html import write_html
-    from posture.report.video import write_annotated_video
+    from posture.report.html import key_frame_indices, write_html
+    from posture.report.video import annotated_frames, write_annotated_video
 
     outputs = outputs or OutputSettings()
     track, report = result.track, result.report
-    data = report.to_dict()
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     if track.n_frames:
         written["pose_track"] = track.save(out_dir / f"{stem}{TRACK_SUFFIX}")
     if outputs.csv and track.n_frames:
         path = out_dir / f"{stem}.frames.csv"
-        written["frames_csv"] = write_frames_csv(track, result.analysis, path)
-    has_source = Path(data["input"]["path"]).is_file() and track.n_frames > 0
+        written["frames_csv"] = write_frames_csv(result, path)
+    has_source = Path(result.info.path).is_file() and track.n_frames > 0
+    wanted = set(key_frame_indices(result).values()) if outputs.html and has_source else set()
+    key_frames = {}
     if outputs.video and has_source:
         path = out_dir / f"{stem}.annotated.mp4"
-        write_annotated_video(track, result.analysis, data, path, progress=progress)
+        key_frames = write_annotated_video(result, path, keep=wanted, progress=progress)
         written["annotated_video"] = path
+    elif wanted:
+        key_frames = annotated_frames(result, wanted)
     if outputs.html:
-        page = write_html(
-            data, track, result.analysis if has_source else None, out_dir / f"{stem}.report.html"
-        )
-        written["report_html"] = page
+        page = out_dir / f"{stem}.report.html"
+        written["report_html"] = write_html(result, page, key_frames=key_frames)
     report_path = write_atomic(out_dir / f"{stem}.report.json", report.to_json() + "\n")
     return Outputs(report_json=report_path, files=written)

@@ -15,6 +15,11 @@ Context = Literal["flat", "uphill", "accelerating", "uneven"]
 VIEWS: tuple[str, ...] = ("auto", "side", "front", "rear")
 CONTEXTS: tuple[str, ...] = ("flat", "uphill", "accelerating", "uneven")
 MODEL_VARIANTS: tuple[str, ...] = ("lite", "full", "heavy")
+DEFAULT_VIEW = "auto"
+DEFAULT_CONTEXT = "flat"
+DEFAULT_MODEL = "full"
+#: Where `check` and `live` write their files unless told otherwise.
+DEFAULT_OUT_DIR = Path("posture-out")
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,7 @@ class PoseSettings:
             the clip's length and the machine's cores, 1 means no splitting.
     """
 
-    model_variant: str = "full"
+    model_variant: str = DEFAULT_MODEL
     model_dir: Path | None = None
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
@@ -65,8 +70,8 @@ class AnalysisSettings:
         rules_path: a rules TOML replacing the shipped one; None means the shipped rules.
     """
 
-    view: str = "auto"
-    context: str = "flat"
+    view: str = DEFAULT_VIEW
+    context: str = DEFAULT_CONTEXT
     height_cm: float | None = None
     rules_path: Path | None = None
 

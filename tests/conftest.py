@@ -36,3 +36,22 @@ def model_path() -> Path:
     from posture.modelstore import ensure_model
 
     return ensure_model("full")
+
+
+@pytest.fixture(scope="session")
+def pose_track(tmp_path_factory: pytest.TempPathFactory, model_path: Path):  # type: ignore[no-untyped-def]
+    """A function: video path -> its saved pose track (`.pose.npz`), estimated once per test
+    session, so tests that re-analyse one clip pay for MediaPipe once."""
+    from posture.pipeline import clip_stem, run_pose
+    from posture.settings import Settings
+
+    folder = tmp_path_factory.mktemp("tracks")
+    cache: dict[Path, Path] = {}
+
+    def get(video: Path) -> Path:
+        if video not in cache:
+            track, _ = run_pose(video, Settings())
+            cache[video] = track.save(folder / f"{clip_stem(video)}.pose.npz")
+        return cache[video]
+
+    return get

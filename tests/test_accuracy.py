@@ -28,7 +28,7 @@ from posture.validate import (
     render,
     run_suite,
 )
-from posture.validate.targets import TARGETS, MetricRow
+from posture.validate.targets import MetricRow, targets
 from posture.validate.truth import TrueValues, true_status, view_and_facing
 
 BASELINE = Path(__file__).with_name("accuracy_baseline.json")
@@ -97,12 +97,14 @@ def test_true_verdict_applies_the_rule_limits(
 
 
 def test_true_verdict_needs_min_samples_for_clip_metrics() -> None:
-    rule = Rule("r", (Criterion("cadence_cv_pct", 10, 15, "above"),), ("side",), 0.5, 20, "m", "a")
+    rule = Rule(
+        "r", "R", (Criterion("cadence_cv_pct", 10, 15, "above"),), ("side",), 20, "m", "c", "a"
+    )
     assert true_status(rule, _tv("side", cadence_cv_pct=30.0)) == "not_measured"
 
 
 def test_an_unmet_target_is_reported_with_the_number_reached() -> None:
-    target = TARGETS["torso_lean_deg"]
+    target = targets()["torso_lean_deg"]
     row = MetricRow("torso_lean_deg", "deg", 5, 0, 1.2, 3.456, -0.5, "side_left-01", target,
                     False, 2)  # fmt: skip
     result = SuiteResult("small", (), (), (row,), (), (), (), {})
@@ -126,11 +128,11 @@ def test_no_metric_error_grows_past_target_or_baseline(suite: SuiteResult) -> No
 def test_every_target_is_reported_met_or_not_met_as_measured(suite: SuiteResult) -> None:
     text = render(suite)
     rows = [r for r in suite.metrics if r.target is not None]
-    assert {r.metric for r in rows} == set(TARGETS)
+    assert {r.metric for r in rows} == set(targets())
     for r in rows:
         assert r.met == (r.n_beyond == 0 and r.n_missing == 0 and r.n > r.n_missing)
         state = "met" if r.met else "NOT MET"
-        assert f"`{r.metric}` {r.target.text}: {state} (max {r.max_abs:.2f}" in text
+        assert f"`{r.metric}` {r.target.describe(r.unit)}: {state} (max {r.max_abs:.2f}" in text
 
 
 @pytest.mark.model

@@ -114,7 +114,7 @@ def test_mixed_folder_records_errors_and_goes_on(tmp_path: Path, mixed: Path) ->
     assert result.returncode == 1, result.stderr
     rows = rows_by_file(out, mixed)
     assert set(rows) == {"a/run.mp4", "b/run.mp4", "b/corrupt.mp4", "b/text.mp4"}
-    assert rows["a/run.mp4"]["status"] == rows["b/run.mp4"]["status"] == "ok"
+    assert rows["a/run.mp4"]["status"] == rows["b/run.mp4"]["status"] == "analysed"
     assert rows["a/run.mp4"]["name"] != rows["b/run.mp4"]["name"]
     for bad in ("b/corrupt.mp4", "b/text.mp4"):
         assert rows[bad]["status"] == "error" and "not a video file" in rows[bad]["error"]
@@ -124,7 +124,7 @@ def test_mixed_folder_records_errors_and_goes_on(tmp_path: Path, mixed: Path) ->
         assert rows[good]["duration_s"] == pytest.approx(2.0, abs=0.1)
         assert rows[good]["report"] in (out / "index.html").read_text()
     counts = summary(out)["counts"]
-    assert (counts["ok"], counts["error"], counts["pending"]) == (2, 2, 0)
+    assert (counts["analysed"], counts["error"], counts["pending"]) == (2, 2, 0)
     assert (out / "summary.csv").read_text().count("\n") == 5
     assert "Traceback" not in result.stderr and not temp_files(out)
 
@@ -143,7 +143,7 @@ def test_a_worker_crash_costs_only_its_clip(tmp_path: Path, footage: list[Path])
     rows = rows_by_file(out, src)
     assert rows["a_crashme.mp4"]["status"] == "error"
     assert "crashed (SIGSEGV)" in rows["a_crashme.mp4"]["error"]
-    assert rows["b_fine.mp4"]["status"] == rows["c_fine.mp4"]["status"] == "ok"
+    assert rows["b_fine.mp4"]["status"] == rows["c_fine.mp4"]["status"] == "analysed"
 
 
 def _wait_for_marks(out: Path, count: int, proc: subprocess.Popen, timeout_s: float = 120) -> None:
@@ -188,7 +188,7 @@ def test_resume_after_kill_redoes_only_unfinished_clips(
     for name in marked:  # finished before the kill: never redone
         assert final[name] == first[name]
     counts = summary(out)["counts"]
-    assert counts["ok"] == len(footage) and counts["resumed"] == len(marked_two)
+    assert counts["analysed"] == len(footage) and counts["resumed"] == len(marked_two)
 
 
 def test_fail_on_exits_4_when_a_rule_is_at_that_level(tmp_path: Path, footage: list[Path]) -> None:
@@ -199,8 +199,8 @@ def test_fail_on_exits_4_when_a_rule_is_at_that_level(tmp_path: Path, footage: l
     (report_path,) = out.glob("*.report.json")
     report = json.loads(report_path.read_text())
     report["rules"] = [
-        {"id": "trunk_lean", "status": "ok", "value": 7.5, "unit": "deg"},
-        {"id": "head_pitch", "status": "warn", "value": 18.0, "unit": "deg"},
+        {"id": "trunk_lean", "status": "ok", "typical": 7.5, "unit": "deg"},
+        {"id": "head_pitch", "status": "warn", "typical": 18.0, "unit": "deg"},
     ]
     report_path.write_text(json.dumps(report))
     for fail_on, code in (("never", 0), ("fail", 0), ("warn", 4)):
@@ -228,7 +228,7 @@ def test_ray_engine_gives_the_same_summary_as_local(tmp_path: Path, mixed: Path)
 
     assert comparable(ray) == comparable(local)
     for row in summary(ray)["rows"]:
-        if row["status"] == "ok":
+        if row["status"] == "analysed":
             a = json.loads((local / f"{row['name']}.report.json").read_text())
             b = json.loads((ray / f"{row['name']}.report.json").read_text())
             assert a == b

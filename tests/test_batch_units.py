@@ -81,7 +81,7 @@ def test_a_clip_is_finished_only_with_same_content_settings_and_files(tmp_path: 
     _touch(out / "run-x.report.json", "{}")
     from posture.batch.resume import file_sha256
 
-    mark = Sidecar(str(clip), file_sha256(clip), "s1", "ok", 1.0, (".report.json",))
+    mark = Sidecar(str(clip), file_sha256(clip), "s1", "analysed", 1.0, (".report.json",))
     write_sidecar(out, "run-x", mark)
     assert finished(out, "run-x", clip, "s1") == mark
     assert finished(out, "run-x", clip, "s2") is None  # other settings
@@ -92,7 +92,7 @@ def test_a_clip_is_finished_only_with_same_content_settings_and_files(tmp_path: 
     assert finished(out, "run-x", clip, "s1") is None  # a file went missing
 
 
-def _row(name: str, status: str = "ok", *rules: str) -> Row:
+def _row(name: str, status: str = "analysed", *rules: str) -> Row:
     cells = tuple(RuleCell(f"r{i}", s, 1.5, "deg") for i, s in enumerate(rules))
     return Row(path=f"/clips/{name}.mp4", name=name, status=status, rules=cells)
 
@@ -100,13 +100,13 @@ def _row(name: str, status: str = "ok", *rules: str) -> Row:
 @pytest.mark.parametrize(
     ("rows", "fail_on", "code"),
     [
-        ([_row("a", "ok", "ok", "warn")], "never", 0),
-        ([_row("a", "ok", "ok", "warn")], "warn", 4),
-        ([_row("a", "ok", "ok", "warn")], "fail", 0),
-        ([_row("a", "ok", "fail")], "fail", 4),
-        ([_row("a", "ok", "not_measured")], "warn", 0),
+        ([_row("a", "analysed", "ok", "warn")], "never", 0),
+        ([_row("a", "analysed", "ok", "warn")], "warn", 4),
+        ([_row("a", "analysed", "ok", "warn")], "fail", 0),
+        ([_row("a", "analysed", "fail")], "fail", 4),
+        ([_row("a", "analysed", "not_measured")], "warn", 0),
         ([_row("a", "no_runner")], "warn", 0),  # no verdicts: never trips --fail-on
-        ([_row("a", "ok", "fail"), _row("b", "error")], "fail", 1),  # errors come first
+        ([_row("a", "analysed", "fail"), _row("b", "error")], "fail", 1),  # errors come first
     ],
 )
 def test_exit_codes(rows: list[Row], fail_on: str, code: int) -> None:
@@ -115,10 +115,10 @@ def test_exit_codes(rows: list[Row], fail_on: str, code: int) -> None:
 
 def test_index_is_worst_first_escaped_and_self_contained() -> None:
     rows = [
-        _row("fine", "ok", "ok"),
-        _row("<b>bad</b>", "ok", "fail", "warn"),
+        _row("fine", "analysed", "ok"),
+        _row("<b>bad</b>", "analysed", "fail", "warn"),
         Row(path="/x.mp4", name="x", status="error", error="no such file"),
-        _row("warned", "ok", "warn"),
+        _row("warned", "analysed", "warn"),
         _row("empty", "no_runner"),
     ]
     page = to_html(rows)
@@ -167,9 +167,9 @@ def test_ray_engine_without_ray_says_how_to_install(monkeypatch: pytest.MonkeyPa
 def test_summary_json_is_plain_json(tmp_path: Path) -> None:
     from posture.batch.summary import to_json
 
-    data = json.loads(to_json([_row("a", "ok", "warn"), _row("b", "pending")]))
-    assert data["counts"]["ok"] == 1 and data["counts"]["pending"] == 1
-    assert data["rows"][0]["rules"] == [{"id": "r0", "status": "warn", "value": 1.5, "unit": "deg"}]
+    data = json.loads(to_json([_row("a", "analysed", "warn"), _row("b", "pending")]))
+    assert data["counts"]["analysed"] == 1 and data["counts"]["pending"] == 1
+    assert data["rows"][0]["rules"] == [{"id": "r0", "status": "warn", "typical": 1.5, "unit": "deg"}]
 
 
 def test_inputs_that_match_nothing_are_error_rows_without_the_model(tmp_path: Path) -> None:

@@ -80,7 +80,7 @@ def test_check_writes_report_and_track_and_reanalyses_the_track(tmp_path: Path) 
     printed = json.loads(result.stdout)
     on_disk = json.loads((tmp_path / "out" / "treadmill_side_lab.report.json").read_text())
     assert printed == on_disk
-    assert on_disk["schema_version"] == 1
+    assert on_disk["schema_version"] == 2
     assert on_disk["input"]["frame_count"] == 949
     assert (on_disk["input"]["width"], on_disk["input"]["height"]) == (480, 360)
     assert on_disk["pose"]["coverage"] >= 0.95

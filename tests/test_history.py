@@ -66,13 +66,13 @@ def _report(path: Path) -> dict[str, Any]:
 def _tiny_report(clip: str, lean_deg: float, status: str = "ok") -> dict[str, Any]:
     """A minimal report of the `Report.to_dict()` shape (for tests that need no video)."""
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "tool": {"name": "posture", "version": "0.0-test"},
-        "status": "ok",
+        "status": "analysed",
         "input": {"path": clip, "duration_s": 5.0},
         "view": "side",
         "metrics": {"torso_lean_deg": {"unit": "deg", "median": lean_deg, "p10": 0, "p90": 1}},
-        "rules": [{"id": "lean_forward", "status": status, "value": lean_deg, "unit": "deg"}],
+        "rules": [{"id": "lean_forward", "status": status, "typical": lean_deg, "unit": "deg"}],
     }
 
 
@@ -94,7 +94,7 @@ def test_round_trip_lists_newest_first_with_flagged_rules(
     assert runs[1].flagged == (("lean_forward", "fail"),)
     assert runs[0].flagged == ()
     assert runs[1].report_path == str(lean.resolve())
-    assert (runs[1].view, runs[1].status, runs[1].duration_s) == ("side", "ok", 5.0)
+    assert (runs[1].view, runs[1].status, runs[1].duration_s) == ("side", "analysed", 5.0)
     assert history_db.is_file()
 
 

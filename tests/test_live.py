@@ -15,14 +15,16 @@ from typer.testing import CliRunner
 
 from posture.cli.live import live
 from posture.live.calibration import Calibrator
-from posture.live.cues import CUE_TEXT, CueSelector, RuleMonitor
+from posture.live.cues import CueSelector, RuleMonitor
 from posture.rules import load_rules
 from posture.source.camera import Frame, LatestFrame, parse_source
+from tests.conftest import shared_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 RULES = load_rules()
 LIMIT = RULES["lean_forward"].criteria[0]  # warn 10, fail 15 deg
+CUE = RULES["lean_forward"].cue
 
 
 # -- cue selection ------------------------------------------------------------------------------
@@ -52,7 +54,7 @@ def _run_cues(lean_at: object, seconds: float = 20.0, fps: float = 30.0) -> list
 )
 def test_no_flicker_at_most_one_change_per_hold(name: str, lean: object) -> None:
     changes = _run_cues(lean)
-    assert any(text == CUE_TEXT["lean_forward"] for _, text in changes), f"{name}: never cued"
+    assert any(text == CUE for _, text in changes), f"{name}: never cued"
     # changes[0] is the start state; a first cue after a cue-free start shows at once.
     times = [t for t, _ in (changes[2:] if changes[0][1] == "None" else changes[1:])]
     first = changes[1][0] if changes[0][1] == "None" else changes[0][0]
@@ -60,10 +62,11 @@ def test_no_flicker_at_most_one_change_per_hold(name: str, lean: object) -> None
 
 
 def test_first_cue_is_immediate_and_clears_after_the_hold() -> None:
-    changes = _run_cues(lambda t: 20.0 if t < 4.0 else 2.0, seconds=10)
-    assert changes[0][1] == CUE_TEXT["lean_forward"]
-    assert changes[0][0] < 1.0  # the rolling median needs half its window, no hold
-    assert changes[1][1] == "None" and 4.0 <= changes[1][0] <= 5.5
+    changes = _run_cues(lambda t: 20.0 if t < 6.0 else 2.0, seconds=12)
+    assert changes[0][1] == "None"
+    # The fault must last min_s (2 s) after the rolling median sees it; then no hold applies.
+    assert changes[1][1] == CUE and 2.0 <= changes[1][0] <= 3.0
+    assert changes[2][1] == "None" and 6.0 <= changes[2][0] <= 8.0
 
 
 def test_more_severe_rule_takes_over_only_after_the_hold() -> None:
@@ -71,25 +74,33 @@ def test_more_severe_rule_takes_over_only_after_the_hold() -> None:
     seen = []
     for i in range(300):
         t_s = i / 30
-        values = {"torso_lean_deg": 12.0, "head_pitch_deg": 40.0 if t_s > 1.0 else 0.0}
+        values = {"torso_lean_deg": 12.0, "head_pitch_deg": 40.0 if t_s > 1.5 else 0.0}
         cue = selector.update(t_s, monitor.update(t_s * 1000, values, "side"))
         seen.append((t_s, cue.rule_id, cue.level))
-    assert {r for t, r, _ in seen if t < 2.4} == {"lean_forward"}
+    first = next(t for t, r, _ in seen if r is not None)
+    assert {r for t, r, _ in seen if first <= t < first + 2.4} == {"lean_forward"}
     assert seen[-1][1:] == ("head_down", "fail")
 
 
 def test_exempt_context_and_wrong_view_never_cue() -> None:
     uphill = RuleMonitor(RULES, "uphill")
-    assert uphill.update(0.0, {"torso_lean_deg": 30.0}, "side")["lean_forward"] == "ok"
+    assert uphill.update(0.0, {"torso_lean_deg": 30.0}, "side")["lean_forward"] == "exempt"
     front = RuleMonitor(RULES)
     assert front.update(0.0, {"torso_lean_deg": 30.0}, "front")["lean_forward"] == "not_measured"
 
 
 def test_hysteresis_leaves_a_level_only_inside_the_margin() -> None:
-    monitor = RuleMonitor(RULES, window_s=0.001, hysteresis_fraction=0.3)  # margin 1.5 deg
-    level = [monitor.update(i * 100.0, {"torso_lean_deg": v}, "side")["lean_forward"]
-             for i, v in enumerate([11.0, 9.0, 8.4, 16.0, 14.0, 13.4])]  # fmt: skip
-    assert level == ["warn", "warn", "ok", "fail", "fail", "warn"]
+    monitor = RuleMonitor(RULES, window_s=0.001)  # margin 30 % of warn-fail: 1.5 deg
+    script = [(11.0, 3.0), (9.0, 1.0), (8.4, 1.0), (16.0, 3.0), (13.4, 1.0)]  # (deg, seconds)
+    t_ms, levels = 0.0, []
+    for value, seconds in script:
+        for _ in range(int(seconds * 10)):
+            level = monitor.update(t_ms, {"torso_lean_deg": value}, "side")["lean_forward"]
+            t_ms += 100.0
+        levels.append(level)
+    # 9 deg is inside warn but not by the margin: still warn; 8.4 is: ok after the gap;
+    # 13.4 is back inside fail by the margin: warn.
+    assert levels == ["warn", "warn", "ok", "fail", "warn"]
 
 
 # -- calibration --------------------------------------------------------------------------------
@@ -99,10 +110,8 @@ def test_calibration_sets_personal_neutrals() -> None:
     for i in range(100):
         state = cal.update(i * 33.3, {"head_pitch_deg": 6.0, "ear_shoulder_over_torso": 0.4})
     assert state.phase == "done" and cal.baselines is not None
-    values = {"head_pitch_deg": 6.0, "ear_shoulder_over_torso": 0.3, "shoulder_hunch_pct": 1.0}
-    out = cal.baselines.apply(values)
-    assert out["head_pitch_deg"] == 0.0
-    assert out["shoulder_hunch_pct"] == pytest.approx(25.0)
+    assert cal.baselines.head_pitch_deg == 6.0
+    assert cal.baselines.ear_shoulder_over_torso == 0.4
 
 
 def test_calibration_fails_without_a_runner() -> None:
@@ -171,23 +180,41 @@ def _verdicts(report: dict[str, object]) -> dict[str, str]:
     return {r["id"]: r["status"] for r in report["rules"]}  # type: ignore[index, attr-defined]
 
 
+LIVE_VS_CHECK = {
+    "synthetic side, leaning": lambda: SAMPLES / "forward_lean_side.mp4",
+    "real side": lambda: shared_clip("treadmill_side_lab.mp4"),
+    "real front": lambda: shared_clip("indoor_front_jog_in_place.mp4"),
+}
+
+
 @pytest.mark.model
-def test_session_report_matches_check(tmp_path: Path, model_path: Path) -> None:
+@pytest.mark.parametrize("name", list(LIVE_VS_CHECK))
+def test_live_shows_what_check_reports(name: str, tmp_path: Path, model_path: Path) -> None:
+    """What the runner is shown live (values, cues) matches `posture check` on the clip."""
     import posture
 
-    clip = SAMPLES / "forward_lean_side.mp4"
+    clip = LIVE_VS_CHECK[name]()
     code, output = _run(["--camera", str(clip), "--as-fast-as-possible", "--out", str(tmp_path)])
     assert code == 0, output
-    (report_path,) = tmp_path.glob("forward_lean_side-live-*.report.json")
+    (report_path,) = tmp_path.glob(f"{clip.stem}-live-*.report.json")
     session = json.loads(report_path.read_text())
     expected = posture.check(clip).to_dict()
     assert _verdicts(session) == _verdicts(expected)
-    assert _verdicts(session)["lean_forward"] == "fail"
     live_section = session["live"]
-    assert live_section["frames_processed"] == live_section["frames_seen"] == 150
+    assert live_section["frames_processed"] == live_section["frames_seen"]
     assert live_section["frames_dropped"] == 0
-    assert live_section["latency_ms"]["capture_to_cue_p95"] > 0
-    assert list(tmp_path.glob("*.pose.npz"))
+    shown = live_section["shown_medians"]
+    for metric_id, figure in expected["metrics"].items():
+        if figure["median"] is None or shown.get(metric_id) is None:
+            continue
+        want = figure["median"]
+        assert shown[metric_id] == pytest.approx(want, rel=0.1, abs=1.0), metric_id
+    for rule in expected["rules"]:
+        cued = live_section["live_levels"].get(rule["id"], "not_measured")
+        if rule["status"] in ("warn", "fail"):
+            assert cued in ("warn", "fail"), (rule["id"], cued)
+        elif rule["status"] == "ok":
+            assert cued in ("ok", "not_measured"), (rule["id"], cued)
 
 
 def _faststart_copy(src: Path, dst: Path) -> Path:

@@ -55,7 +55,7 @@ def test_side_angles_match_truth(runner: Runner, expected: dict[str, float]) -> 
 )
 def test_bounce_and_cadence_match_truth(runner: Runner) -> None:
     a = analyse(build_track(runner), AnalysisSettings(height_cm=runner.height_cm))
-    assert a.height_source == "given"
+    assert a.scale.height_source == "given"
     assert median(a, "vertical_bounce_cm") == pytest.approx(runner.bounce_cm, rel=0.03)
     pct = runner.bounce_cm / runner.leg_cm * 100.0
     assert median(a, "vertical_bounce_pct_leg") == pytest.approx(pct, rel=0.03)
@@ -71,8 +71,8 @@ def test_height_is_estimated_from_world_landmarks() -> None:
     scale = default_config().body.world_length_scale
     track = dataclasses.replace(track, world_landmarks_m=track.world_landmarks_m / scale)
     a = analyse(track)
-    assert a.height_source == "estimated"
-    assert a.height_cm == pytest.approx(182.0, rel=0.01)
+    assert a.scale.height_source == "estimated"
+    assert a.scale.height_cm == pytest.approx(182.0, rel=0.01)
     assert median(a, "vertical_bounce_cm") == pytest.approx(r.bounce_cm, rel=0.03)
 
 
@@ -191,17 +191,34 @@ def test_mirroring_keeps_magnitudes_and_flips_facing(
         assert median(m, metric) == pytest.approx(median(a, metric), abs=1e-3)
 
 
-def test_frame_metrics_are_the_same_live() -> None:
-    from posture.metrics import LiveAnalyser
+@pytest.mark.parametrize(
+    "runner",
+    [
+        Runner(lean_deg=11.0, facing="left", duration_s=8.0, bounce_cm=9.0),
+        Runner(view="front", sway_cm=7.0, yaw_pp_deg=18.0, duration_s=8.0),
+    ],
+)
+def test_live_measures_what_the_offline_analysis_measures(runner: Runner) -> None:
+    """Live runs the registry's functions and the offline step and stride tables over a
+    trailing window: after a few strides its values are the offline clip figures."""
+    from posture.metrics.live import LiveAnalyser
 
-    track = build_track(Runner(lean_deg=11.0, facing="left", duration_s=3.0))
-    live = LiveAnalyser()
+    track = build_track(runner)
+    offline = analyse(track, AnalysisSettings(height_cm=runner.height_cm))
+    live = LiveAnalyser(AnalysisSettings(height_cm=runner.height_cm))
     outs = [
-        live.update(t, row) for t, row in zip(track.timestamps_ms, track.landmarks, strict=True)
-    ]
-    assert (live.view, live.facing) == ("side", "left")
-    assert outs[-1]["torso_lean_deg"] == pytest.approx(11.0, abs=ANGLE_TOL_DEG)
-    assert np.isnan(live.update(9999.0, np.full((33, 5), np.nan))["torso_lean_deg"])
+        live.update(t, row, w)
+        for t, row, w in zip(track.timestamps_ms, track.landmarks, track.world_landmarks_m,
+                             strict=True)
+    ][90:]  # fmt: skip
+    assert outs[-1].view == offline.view and outs[-1].facing == offline.facing
+    for spec in METRICS.values():
+        clip = offline.summary[spec.id].median
+        if not np.isfinite(clip) or spec.level == "clip":
+            continue
+        got = np.nanmedian([o.values[spec.id] for o in outs])
+        assert got == pytest.approx(clip, rel=0.1, abs=1.0), spec.id
+    assert np.isnan(live.update(99999.0, np.full((33, 5), np.nan)).values["torso_lean_deg"])
 
 
 def test_runner_dataclass_is_frozen() -> None:

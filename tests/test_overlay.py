@@ -5,25 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from posture.overlay import (
-    draw_banner,
-    draw_hud,
-    draw_pose,
-    draw_trace,
-    format_value,
-    lean_angle_deg,
-)
+from posture.metrics import METRICS, panel_specs
+from posture.metrics.geometry import torso_lean_deg
+from posture.overlay import draw_banner, draw_hud, draw_pose, draw_trace, panel_rows
 from posture.overlay.style import HEAD_MAGENTA, STATE_COLORS, TORSO_CYAN
 from posture.pose.landmarks import LM
-from posture.report.video import PANEL_METRICS
 from tests.skeletons import Runner, build_track
 
 #: (width, height) of a portrait phone clip and of a landscape full-HD one.
 SIZES_WH = [(480, 640), (1920, 1080)]
 LANDMARKS = np.zeros((33, 5))
+PANEL_METRICS = [s.id for s in panel_specs()]
 CUE = "lean_forward: Keep upright from the neck to the abdomen, rather than leaning forward."
 
 
@@ -77,36 +70,33 @@ def test_nobody_in_the_frame_draws_nothing() -> None:
     assert (rgb == 128).all()
 
 
-def test_a_side_view_lean_is_signed_forward_for_both_facings() -> None:
+def test_the_torso_label_is_the_value_it_is_given() -> None:
+    """The picture prints the report's number, never an angle of its own."""
+    wh = (480, 640)
+    lm = runner_landmarks(wh, lean_deg=12.0)
+    labelled, unlabelled = grey(wh), grey(wh)
+    draw_pose(labelled, lm, facing="right", values={"torso_lean_deg": 12.0})
+    draw_pose(unlabelled, lm, facing="right", values={})
+    assert (labelled != unlabelled).any()
+    other = grey(wh)
+    draw_pose(other, lm, facing="right", values={"torso_lean_deg": -7.0})
+    assert (other != labelled).any()  # a different number, a different label
+
+
+def test_the_drawn_runner_leans_as_the_metric_says() -> None:
     right = runner_landmarks((480, 640), facing="right", lean_deg=12.0)
     left = runner_landmarks((480, 640), facing="left", lean_deg=12.0)
-    for lm, facing in ((right, "right"), (left, "left")):
-        hip = lm[[LM.LEFT_HIP, LM.RIGHT_HIP], :2].mean(axis=0)
-        shoulder = lm[[LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], :2].mean(axis=0)
-        assert lean_angle_deg(hip, shoulder, facing) == pytest.approx(12.0, abs=1e-3)
-
-
-@given(
-    lean=st.floats(-30, 30),
-    scale=st.floats(0.1, 10),
-    dx=st.floats(-2000, 2000),
-    dy=st.floats(-2000, 2000),
-)
-def test_lean_angle_is_invariant_to_translation_and_scale_and_mirrors_with_facing(
-    lean: float, scale: float, dx: float, dy: float
-) -> None:
-    hip = np.array([100.0, 300.0])
-    shoulder = hip + 150.0 * np.array([np.sin(np.radians(lean)), -np.cos(np.radians(lean))])
-    moved = [p * scale + np.array([dx, dy]) for p in (hip, shoulder)]
-    assert lean_angle_deg(*moved, "right") == pytest.approx(lean, abs=1e-6)
-    mirrored = [np.array([-p[0], p[1]]) for p in (hip, shoulder)]
-    assert lean_angle_deg(*mirrored, "left") == pytest.approx(lean, abs=1e-6)
+    for lm, forward in ((right, 1.0), (left, -1.0)):
+        assert float(torso_lean_deg(lm[None], np.array([forward]))[0]) == pytest.approx(
+            12.0, abs=1e-3
+        )
 
 
 @pytest.mark.parametrize("state", ["ok", "warn", "fail"])
 @pytest.mark.parametrize("wh", SIZES_WH)
 def test_hud_sits_top_left_with_its_state_colour(wh: tuple[int, int], state) -> None:
     values = dict.fromkeys(PANEL_METRICS, 123.456) | {"lateral_sway_pct_leg": None}
+    assert len(panel_rows(values, None)) == len(PANEL_METRICS)
     before = grey(wh)
     rgb = before.copy()
     draw_hud(rgb, values, state=state)
@@ -188,8 +178,16 @@ def test_bad_arguments_are_named(call, says: str) -> None:
         ("ear_shoulder_over_torso", 0.3871, "0.39 ratio"),
         ("vertical_bounce_cm", None, "--"),
         ("vertical_bounce_cm", float("nan"), "--"),
-        ("not_a_metric", 1.25, "1.2"),
     ],
 )
 def test_format_value(metric: str, value: float | None, shown: str) -> None:
-    assert format_value(metric, value) == shown
+    assert METRICS[metric].format(value) == shown
+
+
+def test_panel_rows_are_the_registry_panel_metrics_of_the_view() -> None:
+    side = panel_rows({"torso_lean_deg": 3.0}, "side")
+    assert [label for label, _ in side] == [s.label for s in panel_specs("side")]
+    assert ("lean", "3.0 deg") in side
+    assert all(shown == "--" for label, shown in side if label != "lean")
+    front = [label for label, _ in panel_rows({}, "front")]
+    assert "lean" not in front and "sway" in front

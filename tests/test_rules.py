@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from posture.errors import UsageError
 from posture.metrics import analyse
-from posture.rules import RuleResult, evaluate, load_rules, sustained_spans
+from posture.pose.track import PoseTrack
+from posture.rules import RuleResult, RuleTracker, evaluate, load_rules
 from posture.settings import AnalysisSettings
 from tests.skeletons import Runner, build_track
 
@@ -61,7 +61,18 @@ BASE = (Path(__file__).parent.parent / "posture" / "rules" / "rules.toml").read_
         ),
         ("relax = { uneven = 10.0 }", "relax = { muddy = 10.0 }", "head_down.relax.muddy"),
         ('direction = "above"', 'direction = "up"', "lean_forward.direction"),
-        ("min_fraction = 0.5", "min_fraction = 1.5", "lean_forward.min_fraction"),
+        ("min_samples = 3\nexempt", "min_samples = 3\nmin_s = -1\nexempt", "lean_forward.min_s"),
+        (
+            "min_samples = 3\nexempt",
+            "min_samples = 3\nmin_strides = 0\nexempt",
+            "lean_forward.min_strides",
+        ),
+        ('cue = "Stay upright"\n', "", "lean_forward.cue"),
+        (
+            '{ metric = "neck_flexion_deg", warn = 35.0, fail = 45.0 }',
+            '{ metric = "cadence_spm", warn = 35.0, fail = 45.0 }',
+            "head_down.also",
+        ),
         ("min_samples = 3", "min_samples = 2.5", "lean_forward.min_samples"),
         ('"prone_back_extension"]', '"plank"]', "lean_forward.exercises[2]"),
         ('dose = "3-5 sets of 15-20"', "dose = 3", "exercises.mini_crunch.dose"),
@@ -105,29 +116,46 @@ def test_a_copy_of_the_shipped_file_loads(tmp_path: Path) -> None:
     assert load_rules(path).ids == SHIPPED.ids
 
 
+def _stretches(levels: list[int], *, per_stride: bool = True) -> list[tuple[float, float, int]]:
+    """Feed one level per 1 s sample (strict = loose) through a lean_forward tracker."""
+    tracker = RuleTracker.for_rule(SHIPPED["lean_forward"], per_stride=per_stride, max_gap_s=1.1)
+    for i, lv in enumerate(levels):
+        tracker.update(i, float(i), i + 1.0, lv, lv)
+    return [(a, b, level) for a, b, _, _, level in tracker.finish()]
+
+
 @pytest.mark.parametrize(
-    ("breaks", "expected"),
+    ("levels", "expected"),
     [
-        ([0, 0, 0, 0, 0], ()),
-        ([1, 1, 0, 0, 0], ((0.0, 2.0),)),
-        ([1, 0, 1, 0, 0], ((0.0, 3.0),)),  # gap of one stride < max gap: merged
-        ([1, 0, 0, 0, 1], ((0.0, 1.0), (4.0, 5.0))),
-        ([1, 1, 1, 1, 1], ((0.0, 5.0),)),
+        ([0, 0, 0, 0, 0], []),
+        ([1, 1, 0, 0, 0], [(0.0, 2.0, 1)]),  # 2 strides but 2 s: sustained
+        ([1, 0, 0, 0, 0], []),  # one stride, 1 s: a blip
+        ([1, 0, 1, 0, 0], [(0.0, 3.0, 1)]),  # a one-stride gap is bridged
+        ([1, 0, 0, 1, 1], [(3.0, 5.0, 1)]),  # a longer gap ends the stretch; the blip drops
+        ([1, 2, 2, 2, 1], [(0.0, 5.0, 2)]),  # fail held for 3 strides inside a warn stretch
+        ([1, 2, 1, 1, 1], [(0.0, 5.0, 1)]),  # one fail stride does not make it a fail
+        ([0, -1, 1, 1, 1], [(2.0, 5.0, 1)]),  # not measured samples break nothing
     ],
 )
-def test_spans_over_strides(breaks: list[int], expected: tuple[tuple[float, float], ...]) -> None:
-    iv = np.array([[i, i + 1.0] for i in range(5)])
-    got = sustained_spans(iv, np.array(breaks, bool), max_gap_s=1.1, min_len_s=0.75)
-    assert got == expected
+def test_sustained_stretches(levels: list[int], expected: list[tuple[float, float, int]]) -> None:
+    assert _stretches(levels) == expected
 
 
-def test_spans_drop_blips_shorter_than_a_stride() -> None:
-    t = np.arange(0, 3, 0.1)
-    iv = np.stack([t, t + 0.1], axis=-1)
-    breaks = (t >= 1.0) & (t < 1.3)  # 0.3 s blip
-    assert sustained_spans(iv, breaks, max_gap_s=0.7, min_len_s=0.7) == ()
-    breaks = (t >= 1.0) & (t < 2.0)
-    assert sustained_spans(iv, breaks, max_gap_s=0.7, min_len_s=0.7) == ((1.0, 2.0),)
+def test_per_frame_stretches_need_the_duration() -> None:
+    # 10 frames a second: 1.5 s of breaking frames is many samples but not 2 s.
+    tracker = RuleTracker.for_rule(SHIPPED["lean_forward"], per_stride=False, max_gap_s=0.7)
+    for i in range(100):
+        lv = 1 if 20 <= i < 35 else 0
+        tracker.update(i, i / 10, (i + 1) / 10, lv, lv)
+    assert tracker.finish() == []
+
+
+def test_hysteresis_keeps_a_stretch_until_the_value_is_back_by_the_margin() -> None:
+    tracker = RuleTracker.for_rule(SHIPPED["lean_forward"], per_stride=True, max_gap_s=0.5)
+    # strict level drops to ok, loose (margin) still warn: the stretch goes on
+    for i, (strict, loose) in enumerate([(1, 1), (1, 1), (0, 1), (0, 1), (0, 0), (0, 0)]):
+        tracker.update(i, float(i), i + 1.0, strict, loose)
+    assert [(a, b) for a, b, *_ in tracker.finish()] == [(0.0, 4.0)]
 
 
 @pytest.mark.parametrize(
@@ -162,16 +190,17 @@ def test_spans_drop_blips_shorter_than_a_stride() -> None:
 def test_verdicts_on_synthetic_runners(runner: Runner, rule_id: str, status: str) -> None:
     result = verdicts(runner, height_cm=runner.height_cm)[rule_id]
     assert result.status == status, result
-    assert (result.value is None) == (status == "not_measured")
+    assert bool(result.episodes) == (status in ("warn", "fail"))
+    assert bool(result.reasons) == (status == "not_measured" or result.confidence == "low")
     assert bool(result.exercises) == (status in ("warn", "fail") and rule_id in CORE)
 
 
 @pytest.mark.parametrize("context", ["uphill", "accelerating"])
 def test_forward_lean_exempt_when_climbing_or_accelerating(context: str) -> None:
     result = verdicts(Runner(lean_deg=17.0), context=context)["lean_forward"]
-    assert result.status == "ok" and result.spans_s == ()
-    assert context in result.advice
-    assert result.value == pytest.approx(17.0, abs=0.5)
+    assert result.status == "exempt" and result.episodes == ()
+    assert context in result.reasons[0]
+    assert result.typical == pytest.approx(17.0, abs=0.5)
 
 
 def test_head_down_relaxed_on_uneven_ground() -> None:
@@ -179,43 +208,50 @@ def test_head_down_relaxed_on_uneven_ground() -> None:
     assert verdicts(runner)["head_down"].status == "warn"
     relaxed = verdicts(runner, context="uneven")["head_down"]
     assert relaxed.status == "ok"
-    assert relaxed.limits["warn"] == 25.0
+    assert relaxed.criterion.warn == 25.0
 
 
-def test_spans_cover_the_stretch_that_breaks_the_rule() -> None:
-    upright = build_track(Runner(lean_deg=3.0, duration_s=10.0))
-    leaning = build_track(Runner(lean_deg=13.0, duration_s=10.0))
+def _leaning_between(start_s: float, end_s: float, duration_s: float) -> PoseTrack:
+    """An upright runner (3 deg) who leans 13 deg forward from `start_s` to `end_s`."""
+    upright = build_track(Runner(lean_deg=3.0, duration_s=duration_s))
+    leaning = build_track(Runner(lean_deg=13.0, duration_s=duration_s))
+    t_s = upright.timestamps_ms / 1000.0
     lm = upright.landmarks.copy()
-    lm[150:] = leaning.landmarks[150:]  # leans from 5 s on
-    from posture.pose.track import PoseTrack
+    inside = (t_s >= start_s) & (t_s < end_s)
+    lm[inside] = leaning.landmarks[inside]
+    return PoseTrack(
+        upright.timestamps_ms, lm, upright.world_landmarks_m, upright.resolution_wh,
+        upright.fps, upright.model,
+    )  # fmt: skip
 
-    track = PoseTrack(
-        upright.timestamps_ms,
-        lm,
-        upright.world_landmarks_m,
-        upright.resolution_wh,
-        upright.fps,
-        upright.model,
-    )
-    result = {r.id: r for r in evaluate(analyse(track), SHIPPED)}["lean_forward"]
-    assert len(result.spans_s) == 1
-    start, end = result.spans_s[0]
-    assert 4.3 <= start <= 5.8 and end >= 9.0
+
+@pytest.mark.parametrize(("start_s", "end_s"), [(5.0, 10.0), (6.0, 11.0), (2.0, 5.5)])
+def test_a_fault_of_seconds_is_flagged_with_its_span(start_s: float, end_s: float) -> None:
+    """A few seconds of leaning in a 20 s clip is a fault, though the clip's median is fine."""
+    analysis = analyse(_leaning_between(start_s, end_s, 20.0))
+    result = {r.id: r for r in evaluate(analysis, SHIPPED)}["lean_forward"]
+    assert analysis.summary["torso_lean_deg"].median < 10.0  # the median says upright
+    assert result.status == "warn", result
+    (episode,) = result.episodes
+    assert episode.start_s == pytest.approx(start_s, abs=0.5)
+    assert episode.end_s == pytest.approx(end_s, abs=0.5)
+    assert episode.peak == pytest.approx(13.0, abs=1.0)
+    assert result.share == pytest.approx((end_s - start_s) / 20.0, abs=0.05)
+
+
+def test_a_blip_shorter_than_the_sustained_stretch_is_not_a_fault() -> None:
+    result = {r.id: r for r in evaluate(analyse(_leaning_between(8.0, 9.0, 20.0)), SHIPPED)}
+    assert result["lean_forward"].status == "ok"
+    assert result["lean_forward"].episodes == ()
 
 
 def test_result_dict_shape() -> None:
     d = verdicts(Runner(lean_deg=12.0))["lean_forward"].to_dict()
     assert set(d) == {
-        "id",
-        "status",
-        "value",
-        "unit",
-        "limits",
-        "spans_s",
-        "message",
-        "advice",
-        "exercises",
-    }
+        "id", "title", "status", "confidence", "reasons", "typical", "unit", "limits",
+        "episodes", "share", "message", "cue", "advice", "exercises",
+    }  # fmt: skip
+    assert d["episodes"][0]["level"] == "warn" and d["cue"] == "Stay upright"
     assert d["limits"]["warn"] == 10.0 and d["unit"] == "deg"
     assert d["message"].startswith("Keep upright from the neck to the abdomen")
     assert d["exercises"][0]["dose"] == "3-5 sets of 15-20"

@@ -55,7 +55,7 @@ def test_a_runner_entering_and_leaving_is_analysed_while_in_view(tmp_path: Path)
     clip = write_clip(tmp_path / "pass_by.mp4", frames, fps=30)
     result = analyse_clip(clip)
     detected = result.track.detected
-    assert result.report.status == "ok"
+    assert result.report.status == "analysed"
     assert not detected[:25].any() and not detected[-25:].any()
     assert detected[35:145].mean() > 0.95
     lean = result.analysis.metrics["torso_lean_deg"] if result.analysis else None

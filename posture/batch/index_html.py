@@ -18,6 +18,7 @@ _COLOURS = {
     "no_runner": "#8a4b00",
     "fail": "#b00020",
     "warn": "#9a6700",
+    "analysed": "#1a7f37",
     "ok": "#1a7f37",
     "not_measured": "#777",
     "pending": "#777",
@@ -69,7 +70,7 @@ def to_html(rows: Sequence[Row]) -> str:
 
 
 def _row_html(rank: int, row: Row, rule_ids: list[str]) -> str:
-    status = row.status if row.status != "ok" or not row.worst_rule else row.worst_rule
+    status = row.status if row.status != "analysed" or not row.worst_rule else row.worst_rule
     clip = html.escape(row.name)
     if row.report:
         clip = f'<a href="{html.escape(quote(row.report))}">{clip}</a>'

@@ -1,10 +1,10 @@
 """The batch summary: one row per input, written as CSV, JSON and an HTML index.
 
 Rows are read generically from each clip's report dict (`status`, `input.duration_s`,
-`pose.coverage`, `view`, and the `rules` list of `{id, status, value, unit}`), so a report
+`pose.coverage`, `view`, and the `rules` list of `{id, status, typical, unit}`), so a report
 section added later shows up without changes here.
 
-Row status: `ok`, `no_runner`, `error`, or `pending` in a summary written while the batch
+Row status: `analysed`, `no_runner`, `error`, or `pending` in a summary written while the batch
 still runs (or by a run that was interrupted). "Worst first" orders rows: error, no_runner,
 then clips by their worst rule (fail, warn, ok, not measured), then pending.
 """
@@ -22,8 +22,8 @@ from typing import Any
 from posture.batch.inputs import ClipJob
 
 SUMMARY_SCHEMA = 1
-RULE_LEVELS: tuple[str, ...] = ("not_measured", "ok", "warn", "fail")
-_STATUS_RANK = {"error": 0, "no_runner": 1, "ok": 2, "pending": 3}
+RULE_LEVELS: tuple[str, ...] = ("not_measured", "exempt", "ok", "warn", "fail")
+_STATUS_RANK = {"error": 0, "no_runner": 1, "analysed": 2, "pending": 3}
 _BASE_COLUMNS = (
     "path",
     "name",
@@ -133,7 +133,7 @@ def pending_row(job: ClipJob) -> Row:
 
 
 def _rule(data: Mapping[str, Any]) -> RuleCell:
-    value = data.get("value")
+    value = data.get("typical")
     if not isinstance(value, int | float | str) or isinstance(value, bool):
         value = None
     return RuleCell(
@@ -175,11 +175,11 @@ def counts(rows: Sequence[Row]) -> dict[str, int]:
 
 
 def to_csv(rows: Sequence[Row]) -> str:
-    """CSV text: base columns, then `<rule>.status` and `<rule>.value[_<unit>]` per rule."""
+    """CSV text: base columns, then `<rule>.status` and `<rule>.typical[_<unit>]` per rule."""
     rules = rule_columns(rows)
     header = list(_BASE_COLUMNS)
     for rule_id, unit in rules:
-        header += [f"{rule_id}.status", f"{rule_id}.value" + (f"_{unit}" if unit else "")]
+        header += [f"{rule_id}.status", f"{rule_id}.typical" + (f"_{unit}" if unit else "")]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -207,7 +207,7 @@ def _row_dict(row: Row) -> dict[str, Any]:
     data: dict[str, Any] = {column: getattr(row, column) for column in _BASE_COLUMNS}
     data["resumed"] = row.resumed
     data["rules"] = [
-        {"id": r.id, "status": r.status, "value": r.value, "unit": r.unit} for r in row.rules
+        {"id": r.id, "status": r.status, "typical": r.value, "unit": r.unit} for r in row.rules
     ]
     if row.detail:
         data["detail"] = row.detail

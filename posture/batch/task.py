@@ -18,7 +18,7 @@ import signal
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -27,11 +27,10 @@ from posture.batch.inputs import ClipJob
 from posture.batch.resume import file_sha256
 from posture.errors import PostureError
 from posture.pipeline import check, clip_stem
+from posture.progress import FrameProgress
 from posture.settings import Settings
 
-ClipStatus = Literal["ok", "no_runner", "error"]
-#: Called with (frames done, frames expected or 0) while the pose stage runs.
-FrameProgress = Callable[[int, int], None]
+ClipStatus = Literal["analysed", "no_runner", "error"]
 CRASH_HOOK_ENV = "POSTURE_TEST_CRASH_ON"
 
 
@@ -41,7 +40,7 @@ class ClipResult:
 
     Attributes:
         index: the job's index.
-        status: `ok`, `no_runner` or `error`.
+        status: `analysed`, `no_runner` or `error`.
         error: one-line message when `status == "error"`.
         detail: traceback of an unexpected (non-domain) error, for bug reports.
         elapsed_s: wall time of the analysis.

@@ -42,7 +42,13 @@ from posture.cli.common import (
 from posture.errors import PostureError
 from posture.report.history import record_run_safely
 from posture.report.summary import print_summary
-from posture.settings import OutputSettings
+from posture.settings import (
+    DEFAULT_CONTEXT,
+    DEFAULT_MODEL,
+    DEFAULT_OUT_DIR,
+    DEFAULT_VIEW,
+    OutputSettings,
+)
 
 app = typer.Typer(
     name="posture",
@@ -56,12 +62,12 @@ app = typer.Typer(
 @app.command()
 def check(
     videos: Annotated[list[Path], typer.Argument(help="Video files (or saved .pose.npz tracks).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("posture-out"),
-    view: ViewOption = "auto",
-    context: ContextOption = "flat",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = DEFAULT_OUT_DIR,
+    view: ViewOption = DEFAULT_VIEW,
+    context: ContextOption = DEFAULT_CONTEXT,
     height_cm: HeightOption = None,
     rules: RulesOption = None,
-    model: ModelOption = "full",
+    model: ModelOption = DEFAULT_MODEL,
     model_dir: ModelDirOption = None,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the report JSON to stdout.")
@@ -87,8 +93,7 @@ def check(
 ) -> None:
     """Analyse running clips: OUT/<name>.report.html, .annotated.mp4, .report.json, .frames.csv
     and .pose.npz (the pose track, to re-analyse without the model)."""
-    from posture.pipeline import check as run_check
-    from posture.pipeline import clip_stem
+    from posture.pipeline import check_clip, clip_stem
 
     err = Console(stderr=True, quiet=quiet)
     try:
@@ -109,7 +114,7 @@ def check(
     for clip in videos:
         try:
             with interruptible(), progress_bar(err) as bar:
-                report = run_check(
+                result = check_clip(
                     clip,
                     settings,
                     out_dir=out,
@@ -121,12 +126,13 @@ def check(
             fail(exc, exit_now=len(videos) == 1)
             worst = max(worst, exc.exit_code)
             continue
+        report = result.report
         data = report.to_dict()
         if json_out:
             sys.stdout.write(report.to_json() + "\n")
         stem = out / clip_stem(clip)
         main_file = f"{stem}.report.html" if html else f"{stem}.report.json"
-        print_summary(data, err, report_path=main_file)
+        print_summary(result, err, report_path=main_file)
         if history and (warning := record_run_safely(data, Path(f"{stem}.report.json"))):
             typer.echo(f"posture: warning: {warning}", err=True)
         if report.status == "no_runner":

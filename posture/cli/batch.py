@@ -29,7 +29,7 @@ from posture.cli.common import (
     progress_bar,
 )
 from posture.errors import PostureError
-from posture.settings import Settings
+from posture.settings import DEFAULT_CONTEXT, DEFAULT_MODEL, DEFAULT_VIEW, Settings
 
 
 def batch(
@@ -49,11 +49,11 @@ def batch(
         str,
         typer.Option("--fail-on", help="Exit 4 when a rule is at this level: never, warn, fail."),
     ] = "never",
-    view: ViewOption = "auto",
-    context: ContextOption = "flat",
+    view: ViewOption = DEFAULT_VIEW,
+    context: ContextOption = DEFAULT_CONTEXT,
     height_cm: HeightOption = None,
     rules: RulesOption = None,
-    model: ModelOption = "full",
+    model: ModelOption = DEFAULT_MODEL,
     model_dir: ModelDirOption = None,
     quiet: QuietOption = False,
 ) -> None:

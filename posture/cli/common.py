@@ -21,6 +21,7 @@ from rich.progress import (
 from rich.text import Text
 
 from posture.errors import PostureError
+from posture.progress import FrameProgress
 from posture.settings import AnalysisSettings, PoseSettings, Settings
 
 # The analysis options every analysing command takes (check, batch, live), declared once.
@@ -64,7 +65,6 @@ def analysis_settings(
 
 
 ByteProgress = Callable[[int, int | None, str], None]
-FrameProgress = Callable[[int, int], None]
 
 
 def one_line(exc: BaseException) -> str:

@@ -25,6 +25,7 @@ from posture.cli.common import (
     progress_bar,
 )
 from posture.errors import PostureError
+from posture.settings import DEFAULT_CONTEXT, DEFAULT_MODEL, DEFAULT_OUT_DIR, DEFAULT_VIEW
 
 
 def live(
@@ -39,7 +40,7 @@ def live(
     ] = None,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder for the report and snapshots.")
-    ] = Path("posture-out"),
+    ] = DEFAULT_OUT_DIR,
     as_fast_as_possible: Annotated[
         bool,
         typer.Option(
@@ -47,11 +48,11 @@ def live(
         ),
     ] = False,
     voice: Annotated[bool, typer.Option("--voice", help="Speak the cues (offline TTS).")] = False,
-    view: ViewOption = "auto",
-    context: ContextOption = "flat",
+    view: ViewOption = DEFAULT_VIEW,
+    context: ContextOption = DEFAULT_CONTEXT,
     height_cm: HeightOption = None,
     rules: RulesOption = None,
-    model: ModelOption = "full",
+    model: ModelOption = DEFAULT_MODEL,
     model_dir: ModelDirOption = None,
 ) -> None:
     """Live cues while running (window keys: q quit, p pause, s snapshot, c calibrate).
@@ -107,7 +108,8 @@ def live(
     live_info = report.sections["live"]
     if live_info["end"]["reason"] == "failed":
         typer.echo(f"posture: warning: {live_info['end']['message']}; session saved", err=True)
-    print_summary(report.to_dict(), err, report_path=str(saved.outputs.report_json))
+    page = saved.outputs.files.get("report_html", saved.outputs.report_json)
+    print_summary(saved.result, err, report_path=str(page))
     lat = live_info["latency_ms"]
     err.print(
         f"live: {live_info['frames_processed']} of {live_info['frames_seen']} frames processed "

@@ -33,6 +33,7 @@ from posture.modelstore import (
     ensure_model,
     list_models,
 )
+from posture.settings import DEFAULT_MODEL
 
 models_app = typer.Typer(
     help="List, download or build the MediaPipe pose model bundles (.task files).",
@@ -60,7 +61,7 @@ def list_command(model_dir: ModelDirOption = None) -> None:
 
 @models_app.command("fetch")
 def fetch_command(
-    variant: Annotated[str, typer.Argument(help="lite, full or heavy.")] = "full",
+    variant: Annotated[str, typer.Argument(help="lite, full or heavy.")] = DEFAULT_MODEL,
     model_dir: ModelDirOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Download or rebuild even if a bundle is present.")

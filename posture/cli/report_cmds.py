@@ -30,14 +30,12 @@ from posture.report.compare import (
 from posture.report.history import RunSummary, TrendPoint, history_path, list_runs, metric_trend
 from posture.rules.model import STATUS_ORDER
 
-MAIN_METRICS = (
-    "torso_lean_deg",
-    "head_pitch_deg",
-    "shoulder_hunch_pct",
-    "vertical_bounce_cm",
-    "cadence_spm",
-    "lateral_sway_pct_leg",
-)
+
+def trend_metrics() -> list[str]:
+    """The metrics `posture history` shows trends of (the registry's `trend` flag)."""
+    return [s.id for s in METRICS.values() if s.trend]
+
+
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
 _STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "red", "not_measured": "dim"}
 _VERDICT_STYLE = {"better": "green", "worse": "red", "same": "dim", "unrated": "dim"}
@@ -73,7 +71,7 @@ def history(
             _print_metric(out, metric, metric_trend(metric, db, limit), goals.get(metric))
             return
         out.print(_runs_table(runs))
-        out.print(_trends_table({m: metric_trend(m, db, limit) for m in MAIN_METRICS}, goals))
+        out.print(_trends_table({m: metric_trend(m, db, limit) for m in trend_metrics()}, goals))
 
 
 def compare(
@@ -127,7 +125,7 @@ def _runs_table(runs: list[RunSummary]) -> Table:
     table.add_column("flagged rules", overflow="fold")
     for run in runs:
         flagged = ", ".join(f"[{_STATUS_STYLE[s]}]{rule} {s}[/]" for rule, s in run.flagged)
-        status = run.status if run.status == "ok" else f"[red]{run.status}[/]"
+        status = run.status if run.status == "analysed" else f"[red]{run.status}[/]"
         table.add_row(
             _when(run.analysed_at), escape(run.clip_name), run.view or "", status, flagged
         )

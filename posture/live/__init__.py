@@ -8,11 +8,10 @@ Stages with state and no I/O: `LiveFeedback` (`posture.live.feedback`), `RuleMon
 """
 
 from posture.live.calibration import Baselines, CalibrationState, Calibrator
-from posture.live.cues import CUE_TEXT, Cue, CueSelector, RuleMonitor, cue_text
+from posture.live.cues import Cue, CueSelector, RuleMonitor
 from posture.live.feedback import Feedback, LiveFeedback
 
 __all__ = [
-    "CUE_TEXT",
     "Baselines",
     "CalibrationState",
     "Calibrator",
@@ -21,5 +20,4 @@ __all__ = [
     "Feedback",
     "LiveFeedback",
     "RuleMonitor",
-    "cue_text",
 ]

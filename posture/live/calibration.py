@@ -16,7 +16,6 @@ from typing import Literal
 import numpy as np
 
 from posture.metrics.config import MetricConfig
-from posture.metrics.geometry import shoulder_hunch_pct
 
 DEFAULT_CALIBRATION_S = 3.0
 #: At least this share of the calibration frames must measure both values.
@@ -37,18 +36,6 @@ class Baselines:
     head_pitch_deg: float
     ear_shoulder_over_torso: float
     frames: int
-
-    def apply(self, values: Mapping[str, float]) -> dict[str, float]:
-        """`values` with head pitch and shoulder hunch measured from these baselines."""
-        out = dict(values)
-        if "head_pitch_deg" in out:
-            out["head_pitch_deg"] = out["head_pitch_deg"] - self.head_pitch_deg
-        r = out.get("ear_shoulder_over_torso", float("nan"))
-        if "shoulder_hunch_pct" in out and np.isfinite(out["shoulder_hunch_pct"]):
-            out["shoulder_hunch_pct"] = float(
-                shoulder_hunch_pct(np.asarray(r), self.ear_shoulder_over_torso)
-            )
-        return out
 
     def metric_config(self, base: MetricConfig) -> MetricConfig:
         """`base` with the neutral head pitch and shoulder ratio taken from these baselines.

@@ -1,10 +1,13 @@
 """Live rule checks and cue selection: stateful stages, `update(...) -> ...`, no I/O.
 
-`RuleMonitor` judges the shipped rules (the same TOML as `posture check`) on rolling medians of
-the live metrics, with hysteresis: a rule enters warn/fail at its limit but only leaves once the
-value is back by `hysteresis_fraction` of the warn-fail distance. `CueSelector` turns the rule
-levels into ONE cue at a time, shown at least `hold_s` (no change of the shown cue, or of its
-absence, within `hold_s` of the previous change), so the runner can read it and it never flickers.
+`RuleMonitor` judges the rules (the same TOML as `posture check`) with the same rule engine
+as offline evaluation (`posture.rules.engine`): each frame's values (frame metrics as a
+rolling median over `window_s`, step and stride metrics as the latest stride's) get their
+level, and a rule is broken once its limit has been broken for a sustained stretch
+(`min_s`), left again once the value is back by the hysteresis margin. `CueSelector` turns
+the rule levels into ONE cue at a time, shown at least `hold_s` (no change of the shown cue,
+or of its absence, within `hold_s` of the previous change), so the runner can read it and it
+never flickers.
 """
 
 from __future__ import annotations
@@ -12,35 +15,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
-from posture.rules.model import STATUS_ORDER, Criterion, Rule, RuleSet
+from posture.metrics.config import default_config
+from posture.metrics.registry import METRICS
+from posture.rules.engine import RuleTracker, criteria_for, is_exempt, sample_levels
+from posture.rules.model import LEVELS, STATUS_ORDER, Level, Rule, RuleSet, RuleStatus
 
-Level = Literal["ok", "warn", "fail"]
-RuleLevel = Literal["ok", "warn", "fail", "not_measured"]
-LEVELS: tuple[Level, ...] = ("ok", "warn", "fail")
-
-#: Short cues a runner can read at a glance, by rule id; other rules show their TOML message.
-CUE_TEXT: dict[str, str] = {
-    "lean_forward": "Stay upright",
-    "lean_backward": "Stay upright: don't lean back",
-    "head_down": "Eyes straight ahead",
-    "head_shake": "Keep your head still",
-    "shoulder_hunch": "Relax your shoulders",
-    "vertical_bounce": "Run quieter: less bounce",
-    "lateral_sway": "Don't rock side to side",
-    "uneven_pace": "Keep an even pace",
-}
 DEFAULT_HOLD_S = 2.5
 DEFAULT_WINDOW_S = 1.0
-DEFAULT_HYSTERESIS = 0.3
-
-
-def cue_text(rule: Rule) -> str:
-    """The short cue of `rule` (its TOML message when the rule has no short cue)."""
-    return CUE_TEXT.get(rule.id, rule.message)
 
 
 class _Rolling:
@@ -62,80 +46,63 @@ class _Rolling:
         return float(np.median(finite)) if 2 * len(finite) >= len(self._v) else float("nan")
 
 
-def _hysteresis_level(crit: Criterion, value: float, level: int, margin: float) -> int:
-    """New level (0 ok, 1 warn, 2 fail) of `crit` for `value`, leaving a level only once the
-    value is `margin` inside its limit."""
-    raw = STATUS_ORDER[crit.status(value)]
-    if raw >= level:
-        return raw
-    toward_break = value + margin if crit.direction == "above" else value - margin
-    return min(level, STATUS_ORDER[crit.status(toward_break)])
-
-
 class RuleMonitor:
-    """`update(t_ms, values, view) -> {rule id: ok/warn/fail/not_measured}`.
+    """`update(t_ms, values, view) -> {rule id: ok/warn/fail/not_measured/exempt}`.
 
     Args:
         rules: the rule set (`load_rules`).
-        context: running context; exempt rules stay ok, relaxed limits apply.
-        window_s: rolling-median window of each metric.
-        hysteresis_fraction: a level is left once the value is this fraction of
-            |fail - warn| back inside the limit.
+        context: running context; exempt rules are `exempt`, relaxed limits apply.
+        window_s: rolling-median window of the frame metrics.
     """
 
     def __init__(
-        self,
-        rules: RuleSet,
-        context: str = "flat",
-        *,
-        window_s: float = DEFAULT_WINDOW_S,
-        hysteresis_fraction: float = DEFAULT_HYSTERESIS,
+        self, rules: RuleSet, context: str = "flat", *, window_s: float = DEFAULT_WINDOW_S
     ) -> None:
-        if window_s <= 0 or not 0.0 <= hysteresis_fraction <= 1.0:
-            raise ValueError(
-                f"need window_s > 0 and hysteresis_fraction in [0, 1], got {window_s}, "
-                f"{hysteresis_fraction}"
-            )
-        self.rules, self.context, self.hysteresis = rules, context, hysteresis_fraction
-        self.window_s = window_s
+        if window_s <= 0:
+            raise ValueError(f"window_s must be > 0, got {window_s}")
+        self.rules, self.context, self.window_s = rules, context, window_s
         self._rolling: dict[str, _Rolling] = {}
-        self._level: dict[tuple[str, int], int] = {}
+        gap_s = default_config().steps.default_stride_s
+        self._trackers = {
+            r.id: RuleTracker.for_rule(r, per_stride=False, max_gap_s=gap_s) for r in rules.rules
+        }
+        self._t_ms: float | None = None
+        self._i = 0
 
     def _smoothed(self, t_ms: float, values: Mapping[str, float]) -> dict[str, float]:
         out = {}
         for key, value in values.items():
+            if key in METRICS and METRICS[key].level != "frame":
+                out[key] = value  # already one stride's value
+                continue
             roll = self._rolling.setdefault(key, _Rolling(self.window_s))
             out[key] = roll.update(t_ms, value)
         return out
 
-    def _rule_level(self, rule: Rule, smoothed: Mapping[str, float]) -> RuleLevel:
-        relax = rule.relax.get(self.context, 0.0)
-        levels = []
-        for i, crit in enumerate(rule.criteria):
-            value = smoothed.get(crit.metric, float("nan"))
-            if not np.isfinite(value):
-                continue
-            c = crit.relaxed(relax) if relax else crit
-            margin = self.hysteresis * abs(c.fail - c.warn)
-            key = (rule.id, i)
-            self._level[key] = _hysteresis_level(c, value, self._level.get(key, 0), margin)
-            levels.append(self._level[key])
-        if not levels:
+    def _rule_level(self, rule: Rule, smoothed: Mapping[str, float], t0_s: float, t1_s: float
+                    ) -> RuleStatus:  # fmt: skip
+        criteria = criteria_for(rule, self.context)
+        arrays = {c.metric: np.array([smoothed.get(c.metric, np.nan)]) for c in criteria}
+        strict, loose = sample_levels(rule, criteria, arrays)
+        level = self._trackers[rule.id].update(self._i, t0_s, t1_s, int(strict[0]), int(loose[0]))
+        if strict[0] < 0 and level == 0:
             return "not_measured"
-        if self.context in rule.exempt_contexts:
-            return "ok"
-        return LEVELS[max(levels) if rule.combine == "any" else min(levels)]
+        return "exempt" if is_exempt(rule, self.context) else LEVELS[level]
 
     def update(
         self, t_ms: float, values: Mapping[str, float], view: str | None
-    ) -> dict[str, RuleLevel]:
+    ) -> dict[str, RuleStatus]:
         """Levels of every rule for one frame (`not_measured` outside the rule's views)."""
         smoothed = self._smoothed(t_ms, values)
-        out: dict[str, RuleLevel] = {}
+        t0_s = (self._t_ms if self._t_ms is not None else t_ms) / 1000.0
+        self._t_ms, self._i = t_ms, self._i + 1
+        out: dict[str, RuleStatus] = {}
         for rule in self.rules.rules:
-            out[rule.id] = (
-                self._rule_level(rule, smoothed) if view in rule.views else "not_measured"
-            )
+            in_view = view in rule.views
+            shown = {k: v if in_view else np.nan for k, v in smoothed.items()}
+            out[rule.id] = self._rule_level(rule, shown, t0_s, t_ms / 1000.0)
+            if not in_view:
+                out[rule.id] = "not_measured"
         return out
 
 
@@ -171,10 +138,10 @@ class CueSelector:
             raise ValueError(f"hold_s must be >= 0, got {hold_s}")
         self.hold_s = hold_s
         self._order = {r.id: i for i, r in enumerate(rules.rules)}
-        self._text = {r.id: cue_text(r) for r in rules.rules}
+        self._text = {r.id: r.cue for r in rules.rules}
         self._cue: Cue | None = None
 
-    def _best(self, levels: Mapping[str, RuleLevel]) -> tuple[str | None, Level]:
+    def _best(self, levels: Mapping[str, RuleStatus]) -> tuple[str | None, Level]:
         breaking = [(STATUS_ORDER[lv], -self._order.get(k, 0), k) for k, lv in levels.items()]
         breaking = [b for b in breaking if b[0] >= 1]
         if not breaking:
@@ -182,7 +149,7 @@ class CueSelector:
         order, _, rule_id = max(breaking)
         return rule_id, LEVELS[order]
 
-    def update(self, t_s: float, levels: Mapping[str, RuleLevel]) -> Cue:
+    def update(self, t_s: float, levels: Mapping[str, RuleStatus]) -> Cue:
         best, best_level = self._best(levels)
         cue = self._cue
         if cue is None or (cue.rule_id is None and cue.since_s == -np.inf):

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from posture.live.feedback import Feedback
-from posture.overlay import SHORT_NAMES, format_value
+from posture.overlay import FrameOverlay, panel_rows, trace_label
 
 _STYLE = {"ok": "green", "warn": "yellow", "fail": "red"}
 
@@ -33,7 +33,7 @@ class LiveView:
         rgb: `(h, w, 3)` uint8 RGB frame as captured (front ends draw on a copy).
         landmarks: `(33, 5)` landmarks in `rgb`'s pixels (NaN: nobody).
         feedback: metrics, view, rule levels and the cue.
-        trace_cm: `(k,)` recent pelvis heights above their mean, cm (+ up; NaN gaps).
+        trace_cm: `(k,)` recent body heights (the gait point) above their mean, cm (+ up).
         status: a banner that replaces the cue (paused, calibrating), or "".
         processed_fps: frames processed per second, recently.
         dropped: frames dropped so far.
@@ -58,12 +58,22 @@ class Display(Protocol):
     def close(self) -> None: ...
 
 
-def shown_values(feedback: Feedback) -> dict[str, float | None]:
-    """The HUD rows: lean, head pitch, rolling stride bounce (cm, else % leg), cadence."""
-    v = feedback.values
-    cm = v.get("vertical_bounce_cm", float("nan"))
-    bounce = "vertical_bounce_cm" if np.isfinite(cm) else "vertical_bounce_pct_leg"
-    return {k: v.get(k) for k in ("torso_lean_deg", "head_pitch_deg", bounce, "cadence_spm")}
+def frame_overlay(view: LiveView) -> FrameOverlay:
+    """What the live screen draws on the frame: the same overlay as the annotated video, with
+    the live values, the rolling bounce figure and the cue (or a status banner)."""
+    fb = view.feedback
+    recent = fb.live.recent.get("vertical_bounce_cm")
+    banner = view.status or (fb.cue.text if fb.cue.level != "ok" else None)
+    return FrameOverlay(
+        landmarks=view.landmarks,
+        values=fb.values,
+        view=fb.view,
+        facing=fb.facing,
+        state=fb.cue.level if not view.status else "warn",
+        banner=banner,
+        trace_cm=view.trace_cm,
+        recent_bounce_cm=recent.median if recent is not None else None,
+    )
 
 
 class TerminalDisplay:
@@ -111,10 +121,10 @@ def render_panel(view: LiveView) -> Panel:
     level = fb.cue.level
     cue = view.status or fb.cue.text or "Good form: keep it up"
     table = Table.grid(padding=(0, 2))
-    for metric, value in shown_values(fb).items():
-        table.add_row(SHORT_NAMES.get(metric, metric), format_value(metric, value))
-    trace = view.trace_cm[np.isfinite(view.trace_cm)]
-    table.add_row("pelvis range", f"{np.ptp(trace):.1f} cm" if trace.size > 1 else "--")
+    for label, shown in panel_rows(fb.values, fb.view or "side"):
+        table.add_row(label, shown)
+    recent = fb.live.recent.get("vertical_bounce_cm")
+    table.add_row(trace_label(recent.median if recent is not None else None), "")
     footer = Text(
         f"view {fb.view or '?'}  {view.processed_fps:.1f} frames/s  dropped {view.dropped}",
         style="dim",

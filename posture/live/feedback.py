@@ -1,7 +1,8 @@
 """`LiveFeedback`: one frame's landmarks in, what to show the runner out. No I/O.
 
-The same measuring code as `posture check` (`LiveAnalyser` uses the offline per-frame metric
-functions and step detector; `RuleMonitor` judges the same rules TOML), run causally.
+The same measuring code as `posture check` (`LiveAnalyser` runs the registry's metric
+functions and the offline step and stride tables over a trailing window; `RuleMonitor`
+judges the same rules TOML with the same rule engine), run causally.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from posture.live.calibration import (
     CalibrationState,
     Calibrator,
 )
-from posture.live.cues import DEFAULT_HOLD_S, Cue, CueSelector, RuleLevel, RuleMonitor
-from posture.metrics.live import LiveAnalyser
-from posture.rules import RuleSet
+from posture.live.cues import DEFAULT_HOLD_S, Cue, CueSelector, RuleMonitor
+from posture.metrics.config import default_config
+from posture.metrics.live import LiveAnalyser, LiveValues
+from posture.rules import RuleSet, RuleStatus
 from posture.settings import Settings
 
 
@@ -28,22 +30,31 @@ class Feedback:
 
     Attributes:
         timestamp_ms: the frame's source time.
-        values: live metric id -> value (`LIVE_METRICS`; head pitch and shoulder hunch from
-            the runner's calibrated baselines once calibrated).
-        view: `side`, `front`, `rear`, or None while unknown.
-        facing: `left` / `right` in a side view, else None.
+        live: the frame's measurements (values now, rolling figures, body height, view);
+            head pitch and shoulder hunch from the runner's calibrated neutrals once
+            calibrated.
         levels: rule id -> live level.
         cue: the one cue shown.
         calibration: calibration progress.
     """
 
     timestamp_ms: float
-    values: dict[str, float]
-    view: str | None
-    facing: str | None
-    levels: dict[str, RuleLevel]
+    live: LiveValues
+    levels: dict[str, RuleStatus]
     cue: Cue
     calibration: CalibrationState = field(default_factory=lambda: CalibrationState("idle"))
+
+    @property
+    def values(self) -> dict[str, float]:
+        return self.live.values
+
+    @property
+    def view(self) -> str | None:
+        return self.live.view
+
+    @property
+    def facing(self) -> str | None:
+        return self.live.facing
 
 
 class LiveFeedback:
@@ -81,11 +92,13 @@ class LiveFeedback:
 
     def update(self, timestamp_ms: float, landmarks: np.ndarray, world: np.ndarray) -> Feedback:
         """Feedback for one frame: `landmarks` `(33, 5)`, `world` `(33, 3)` (NaN: nobody)."""
-        raw = self.analyser.update(timestamp_ms, landmarks, world)
-        calibration = self.calibrator.update(timestamp_ms, raw)
-        base = self.calibrator.baselines
-        values = base.apply(raw) if base else raw
-        view = self.analyser.view
-        levels = self.monitor.update(timestamp_ms, values, view)
+        live = self.analyser.update(timestamp_ms, landmarks, world)
+        calibration = self.calibrator.update(timestamp_ms, live.values)
+        if calibration.phase == "done" and self.calibrator.baselines is not None:
+            # From the next frame on, the same formulas measure from the runner's neutrals.
+            base = self.calibrator.baselines.metric_config(default_config())
+            if self.analyser.config != base:
+                self.analyser.use_config(base)
+        levels = self.monitor.update(timestamp_ms, live.values, live.view)
         cue = self.selector.update(timestamp_ms / 1000.0, levels)
-        return Feedback(timestamp_ms, values, view, self.analyser.facing, levels, cue, calibration)
+        return Feedback(timestamp_ms, live, levels, cue, calibration)

@@ -6,6 +6,7 @@ The end-of-session report is built by the same core as `posture check`: the rows
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from posture.metrics import default_config
 from posture.pipeline import ClipResult, Outputs, analyse_track, write_outputs
 from posture.pose.track import PoseTrack
 from posture.rules import RuleSet
+from posture.rules.model import STATUS_ORDER
 from posture.settings import OutputSettings, Settings
 from posture.source import VideoInfo
 
@@ -89,6 +91,26 @@ class SessionStats:
     def __post_init__(self) -> None:
         self.latency_ms: list[float] = []
         self.infer_ms: list[float] = []
+        self.shown: dict[str, list[float]] = {}
+        self.cued: dict[str, str] = {}
+
+    def observe(self, values: Mapping[str, float], levels: Mapping[str, str]) -> None:
+        """Keep what the runner was shown: each metric's live value and each rule's worst
+        live level (for the report's `live` section, beside the session's analysis)."""
+        for key, value in values.items():
+            self.shown.setdefault(key, []).append(value)
+        for rule_id, level in levels.items():
+            if STATUS_ORDER.get(level, -1) > STATUS_ORDER.get(self.cued.get(rule_id, ""), -1):
+                self.cued[rule_id] = level
+
+    def shown_medians(self) -> dict[str, float | None]:
+        """Metric id -> median of the live values shown (None when never measured)."""
+        out: dict[str, float | None] = {}
+        for key, values in self.shown.items():
+            v = np.asarray(values, np.float64)
+            v = v[np.isfinite(v)]
+            out[key] = round(float(np.median(v)), 3) if v.size else None
+        return out
 
     def section(self, baselines: dict[str, Any] | None) -> dict[str, Any]:
         """The report's `live` section."""
@@ -108,6 +130,8 @@ class SessionStats:
             },
             "end": {"reason": self.end_reason, "message": self.end_message},
             "calibration": baselines,
+            "shown_medians": self.shown_medians(),
+            "live_levels": dict(self.cued),
             "snapshots": self.snapshots,
         }
 

@@ -21,15 +21,15 @@ from posture.live.feedback import Feedback, LiveFeedback
 from posture.live.record import SavedSession, SessionStats, TrackRecorder, save_session
 from posture.live.record import session_result as build_result
 from posture.live.voice import Speaker
+from posture.metrics.live import RECENT_S
 from posture.modelstore import ProgressFn, ensure_model
 from posture.pose.estimator import PoseEstimator
 from posture.rules import load_rules
-from posture.settings import Settings
+from posture.settings import DEFAULT_OUT_DIR, Settings
 from posture.source.camera import DEFAULT_STALL_S, Frame, LiveSource, parse_source
 from posture.source.video import VideoInfo
 
-#: Seconds of pelvis trace shown, and frames the recent frame rate is taken over.
-TRACE_S = 3.0
+#: Frames the recent frame rate is taken over.
 _FPS_FRAMES = 30
 
 
@@ -48,7 +48,7 @@ class LiveOptions:
 
     source: str = "0"
     duration_s: float | None = None
-    out_dir: Path = Path("posture-out")
+    out_dir: Path = DEFAULT_OUT_DIR
     paced: bool = True
     hold_s: float = DEFAULT_HOLD_S
     stall_s: float = DEFAULT_STALL_S
@@ -79,7 +79,7 @@ class SessionLoop:
         self.stats = SessionStats()
         self.paused = False
         self.frame_wh: tuple[int, int] | None = None
-        self._trace: deque[float] = deque(maxlen=round(TRACE_S * source.info.fps))
+        self._trace: deque[float] = deque(maxlen=round(RECENT_S * source.info.fps))
         self._done_s: deque[float] = deque(maxlen=_FPS_FRAMES)
         self._last: LiveView | None = None
         self._quit = False
@@ -128,11 +128,12 @@ class SessionLoop:
         fb = self.feedback.update(frame.timestamp_ms, landmarks, world)
         self.recorder.add(frame.timestamp_ms, landmarks, world, frame.rgb)
         self.frame_wh = (frame.rgb.shape[1], frame.rgb.shape[0])
-        self._trace.append(fb.values.get("pelvis_offset_cm", float("nan")))
+        self._trace.append(fb.live.body_height_cm)
         self._done_s.append(time.perf_counter())
         view = self._view(frame, landmarks, fb)
         keys = self.display.show(view)
         self.stats.latency_ms.append((time.perf_counter() - frame.captured_s) * 1000.0)
+        self.stats.observe(fb.values, fb.levels)
         self.stats.frames_processed += 1
         if self.speaker is not None and fb.cue.changed and fb.cue.text:
             self.speaker.say(fb.cue.text)

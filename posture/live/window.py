@@ -14,8 +14,8 @@ import cv2
 import numpy as np
 
 from posture.errors import UsageError
-from posture.live.display import LiveView, shown_values
-from posture.overlay import draw_banner, draw_hud, draw_pose, draw_trace
+from posture.live.display import LiveView, frame_overlay
+from posture.overlay import draw_overlay
 from posture.pose.estimator import quiet_native_logs
 
 WINDOW_TITLE = "posture live"
@@ -26,15 +26,7 @@ _FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype", "
 def compose(view: LiveView) -> np.ndarray:
     """The frame as the window shows it: `(h, w, 3)` RGB with the overlay drawn on a copy."""
     rgb = view.rgb.copy()
-    fb = view.feedback
-    if np.isfinite(view.landmarks[:, 0]).any():
-        draw_pose(rgb, view.landmarks, facing=fb.facing if fb.view == "side" else None)
-    draw_hud(rgb, shown_values(fb), state=fb.cue.level)
-    draw_trace(rgb, view.trace_cm, label="pelvis")
-    if view.status:
-        draw_banner(rgb, view.status, level="warn")
-    elif fb.cue.text and fb.cue.level != "ok":
-        draw_banner(rgb, fb.cue.text, level=fb.cue.level)
+    draw_overlay(rgb, frame_overlay(view))
     return rgb
 
 

@@ -1,4 +1,5 @@
-"""`Analysis`: everything the metrics stage measured on one clip, as arrays and tables."""
+"""`Analysis`: everything the metrics stage measured on one clip, as arrays and tables, and
+`summarise`, the one way a metric's samples become the figure every output shows."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from posture.metrics.gait import Steps
-from posture.metrics.registry import METRICS
+from posture.metrics.inputs import BodyScale
+from posture.metrics.registry import METRICS, MetricSpec
 from posture.metrics.view import ViewSegment
 from posture.settings import AnalysisSettings
 
@@ -23,7 +25,7 @@ def _num(x: float | np.floating[Any] | None, nd: int = 3) -> float | None:
 
 @dataclass(frozen=True)
 class MetricSummary:
-    """Clip summary of one metric over its samples (frames, steps or strides, see registry)."""
+    """A metric's figure over some of its samples (the clip, a stride, the last 3 s)."""
 
     unit: str
     median: float
@@ -32,12 +34,11 @@ class MetricSummary:
     n: int
 
     @classmethod
-    def of(cls, unit: str, values: np.ndarray) -> MetricSummary:
-        v = values[np.isfinite(values)]
-        if v.size == 0:
+    def scalar(cls, unit: str, value: float, n: int) -> MetricSummary:
+        """A figure that is one number (a clip metric), formed from `n` samples."""
+        if not math.isfinite(value):
             return cls(unit, math.nan, math.nan, math.nan, 0)
-        p10, med, p90 = np.percentile(v, [10, 50, 90])
-        return cls(unit, float(med), float(p10), float(p90), int(v.size))
+        return cls(unit, value, value, value, n)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,32 +50,62 @@ class MetricSummary:
         }
 
 
+def central_value(spec: MetricSpec, values: np.ndarray) -> float:
+    """The central value of finite `values` `(k,)`: the median, or for `rate` metrics
+    (cadence) the count over the time, 60 / mean interval (errors in single step times
+    cannot bias it the way they bias a median of rates). NaN without values."""
+    v = values[np.isfinite(values)]
+    if v.size == 0:
+        return math.nan
+    if spec.aggregate == "rate":
+        return float(v.size / np.sum(1.0 / v)) if np.all(v > 0) else math.nan
+    return float(np.median(v))
+
+
+def summarise(spec: MetricSpec, values: np.ndarray) -> MetricSummary:
+    """The figure of `values` (the metric's samples, NaN ignored) as every output shows it:
+    the `central_value` and the 10th and 90th percentiles of the samples."""
+    v = np.asarray(values, np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return MetricSummary(spec.unit, math.nan, math.nan, math.nan, 0)
+    p10, p90 = np.percentile(v, [10, 90])
+    return MetricSummary(spec.unit, central_value(spec, v), float(p10), float(p90), int(v.size))
+
+
 @dataclass(frozen=True)
-class StrideTable:
-    """One row per stride (two steps).
+class IntervalTable:
+    """One row per step interval or per stride.
 
     Attributes:
-        start_ms: `(m,)` stride start (a pelvis lowest point) in the track's clock.
-        end_ms: `(m,)` stride end.
-        view: `(m,)` str, the view of most of the stride's frames (`""` when none).
-        values: metric id -> `(m,)` value for that stride (NaN where not measurable).
+        start_ms, end_ms: `(m,)` start and end (lowest points of the body) in the track's clock.
+        view: `(m,)` str, the view of most of the row's frames (`""` when none).
+        values: metric id -> `(m,)` value for that row (NaN where not measurable).
+        a, b: `(m,)` sub-frame indices of start and end.
     """
 
     start_ms: np.ndarray
     end_ms: np.ndarray
     view: np.ndarray
     values: dict[str, np.ndarray]
+    a: np.ndarray
+    b: np.ndarray
 
     def __post_init__(self) -> None:
         m = self.start_ms.shape
-        if self.start_ms.ndim != 1 or self.end_ms.shape != m or self.view.shape != m:
+        shapes = [x.shape for x in (self.end_ms, self.view, self.a, self.b)]
+        if self.start_ms.ndim != 1 or any(s != m for s in shapes):
             raise ValueError(
-                f"start_ms, end_ms, view must share shape (m,), got "
-                f"{self.start_ms.shape}, {self.end_ms.shape}, {self.view.shape}"
+                f"start_ms, end_ms, view, a, b must share shape (m,), got {m} and {shapes}"
             )
         for key, v in self.values.items():
             if v.shape != m:
-                raise ValueError(f"stride values[{key!r}] must have shape {m}, got {v.shape}")
+                raise ValueError(f"values[{key!r}] must have shape {m}, got {v.shape}")
+
+    @classmethod
+    def empty(cls) -> IntervalTable:
+        z = np.zeros(0)
+        return cls(z, z, np.zeros(0, dtype=str), {}, z, z)
 
     @property
     def n(self) -> int:
@@ -83,6 +114,10 @@ class StrideTable:
     @property
     def duration_s(self) -> np.ndarray:
         return (self.end_ms - self.start_ms) / 1000.0
+
+    def within(self, t0_ms: float, t1_ms: float) -> np.ndarray:
+        """`(m,)` bool: rows that end inside `[t0_ms, t1_ms]`."""
+        return (self.end_ms >= t0_ms) & (self.end_ms <= t1_ms)
 
     def to_rows(self) -> list[dict[str, Any]]:
         rows = []
@@ -97,6 +132,25 @@ class StrideTable:
         return rows
 
 
+def window_figure(
+    spec: MetricSpec, frames: tuple[np.ndarray, np.ndarray] | None, steps: IntervalTable,
+    strides: IntervalTable, t0_ms: float, t1_ms: float,
+) -> MetricSummary:  # fmt: skip
+    """A metric's figure over `[t0_ms, t1_ms]`, by the code that gives the clip figure: its
+    steps or strides that end in the window, or its frames `(t_ms, values)` in the window.
+
+    The rolling figures ("last 3 s") of the video and live panels come from here, so they
+    and the report's clip figure cannot disagree in how they are formed.
+    """
+    if spec.level in ("step", "stride", "clip"):
+        table = steps if spec.level == "step" else strides
+        return summarise(spec, table.values[spec.id][table.within(t0_ms, t1_ms)])
+    if frames is None:
+        return summarise(spec, np.zeros(0))
+    t, v = frames
+    return summarise(spec, v[(t >= t0_ms) & (t <= t1_ms)])
+
+
 @dataclass(frozen=True)
 class Analysis:
     """What the metrics stage measured on one clip.
@@ -108,14 +162,15 @@ class Analysis:
         segments: the clip's view segments in time order.
         timestamps_ms: `(n,)` frame times, as in the pose track.
         frame_view: `(n,)` str view of each frame (`""` where nobody).
-        metrics: metric id -> `(n,)` per-frame value (NaN where not measurable); step and
-            stride metrics are painted onto the frames of their step / stride.
-        steps: the detected steps.
-        strides: the per-stride table.
-        summary: metric id -> clip summary.
-        leg_length_px: hip -> knee -> ankle length in pixels (NaN when legs were not seen).
-        height_cm: stature used for cm metrics, None when neither given nor estimable.
-        height_source: `given`, `estimated` (from world landmarks) or None.
+        metrics: metric id -> `(n,)` per-frame value (NaN where not measurable); step,
+            stride and clip metrics are painted onto the frames of their step / stride.
+        gait_signal_px: `(n, 2)` the body point steps and bounce are read from (pixels).
+        steps: the detected step events.
+        step_table: one row per plausible step interval (step metrics).
+        strides: one row per stride (every metric).
+        summary: metric id -> clip figure (`summarise` over the metric's own samples).
+        scale: the body scale every cm value uses.
+        visibility: `(n, 33)` MediaPipe's visibility of each landmark (NaN where nobody).
         settings: the analysis settings used.
         notes: plain-language caveats about the measurement (e.g. slow-motion footage).
     """
@@ -127,12 +182,13 @@ class Analysis:
     timestamps_ms: np.ndarray
     frame_view: np.ndarray
     metrics: dict[str, np.ndarray]
+    gait_signal_px: np.ndarray
     steps: Steps
-    strides: StrideTable
+    step_table: IntervalTable
+    strides: IntervalTable
     summary: dict[str, MetricSummary]
-    leg_length_px: float
-    height_cm: float | None
-    height_source: str | None
+    scale: BodyScale
+    visibility: np.ndarray
     settings: AnalysisSettings = field(default_factory=AnalysisSettings)
     notes: tuple[str, ...] = ()
 
@@ -143,6 +199,9 @@ class Analysis:
                 f"timestamps_ms and frame_view must share shape (n,), got "
                 f"{self.timestamps_ms.shape}, {self.frame_view.shape}"
             )
+        if self.gait_signal_px.shape != (*n, 2):
+            raise ValueError(f"gait_signal_px must have shape {(*n, 2)}, got "
+                             f"{self.gait_signal_px.shape}")  # fmt: skip
         for key, v in self.metrics.items():
             if key not in METRICS:
                 raise ValueError(f"unknown metric id {key!r}")
@@ -153,6 +212,19 @@ class Analysis:
     def median_stride_s(self) -> float | None:
         """Median stride duration in seconds, None without strides."""
         return float(np.median(self.strides.duration_s)) if self.strides.n else None
+
+    def window_summary(self, metric_id: str, t0_ms: float, t1_ms: float) -> MetricSummary:
+        """The metric's figure over `[t0_ms, t1_ms]` (`window_figure`)."""
+        spec = METRICS[metric_id]
+        frames = (self.timestamps_ms, self.metrics[metric_id])
+        return window_figure(spec, frames, self.step_table, self.strides, t0_ms, t1_ms)
+
+    def body_height_cm(self) -> np.ndarray:
+        """`(n,)` height of the gait point in cm above its clip median (+ up; NaN unknown):
+        the up-and-down travel the bounce metrics are measured on."""
+        y = self.gait_signal_px[:, 1]
+        with np.errstate(all="ignore"):
+            return (np.nanmedian(y) - y) * self.scale.cm_per_px
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready sections: view, facing, view_segments, metrics, strides, steps_s, notes,
@@ -170,9 +242,10 @@ class Analysis:
             "settings": {
                 "view": s.view,
                 "context": s.context,
-                "height_cm": _num(self.height_cm, 1),
-                "height_source": self.height_source,
-                "leg_length_px": _num(self.leg_length_px, 1),
+                "height_cm": _num(self.scale.height_cm, 1),
+                "height_source": self.scale.height_source,
+                "leg_length_px": _num(self.scale.leg_length_px, 1),
+                "cm_per_px": _num(self.scale.cm_per_px, 4),
                 "rules_path": str(s.rules_path) if s.rules_path else None,
             },
         }

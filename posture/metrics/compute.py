@@ -1,33 +1,21 @@
-"""`analyse()`: pose track -> `Analysis` (offline, whole clip)."""
+"""`analyse()`: pose track -> `Analysis` (offline, whole clip), and the per-frame metric pass
+that live mode shares."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from posture.metrics.analysis import Analysis
-from posture.metrics.config import BodyConfig, MetricConfig, default_config
+from posture.metrics.config import MetricConfig, default_config
 from posture.metrics.gait import detect_steps
-from posture.metrics.geometry import (
-    ear_shoulder_over_torso,
-    head_pitch_deg,
-    head_yaw_deg,
-    hip_mid,
-    neck_flexion_deg,
-    segment_lengths_px,
-    shoulder_hunch_pct,
-    shoulder_mid,
-    shoulder_rounding_pct_torso,
-    torso_lean_deg,
-)
-from posture.metrics.registry import METRICS
+from posture.metrics.inputs import FrameInputs, body_scale, gait_signal
+from posture.metrics.registry import specs
 from posture.metrics.smoothing import make_smoother
-from posture.metrics.tables import build_gait_tables, summarise
+from posture.metrics.tables import clip_summaries, gait_tables
 from posture.metrics.view import LABELS, detect_views
 from posture.pose.landmarks import LEFT_RIGHT_PAIRS, LM
 from posture.pose.track import PoseTrack
 from posture.settings import AnalysisSettings
-
-FRAME_METRICS = tuple(k for k, s in METRICS.items() if s.basis == "frame")
 
 
 def gate_landmarks(landmarks: np.ndarray, visibility_min: float) -> np.ndarray:
@@ -47,7 +35,7 @@ def gate_landmarks(landmarks: np.ndarray, visibility_min: float) -> np.ndarray:
 def frame_metrics(
     lm: np.ndarray, view: np.ndarray, forward: np.ndarray, cfg: MetricConfig
 ) -> dict[str, np.ndarray]:
-    """Per-frame metrics `(n,)` from smoothed landmarks `lm` `(n, 33, C)`.
+    """Every registered frame metric `(n,)` from smoothed landmarks `lm` `(n, 33, C)`.
 
     Args:
         lm: smoothed image landmarks, x/y in pixels.
@@ -56,67 +44,18 @@ def frame_metrics(
         cfg: metric constants.
 
     Returns:
-        Every frame-basis metric of the registry plus `_head_yaw_deg` (instantaneous yaw,
-        used for the per-stride head sway), NaN where the view does not allow it.
+        Metric id -> `(n,)`, NaN where the frame's view does not allow the metric.
     """
-    side, front = view == "side", view == "front"
-    wide = front | (view == "rear")
-    r = ear_shoulder_over_torso(lm)
-    nan = np.nan
-    hunch = np.where(
-        side,
-        shoulder_hunch_pct(r, cfg.r_neutral("side")),
-        np.where(front, shoulder_hunch_pct(r, cfg.r_neutral("front")), nan),
-    )
-    with np.errstate(invalid="ignore"):
-        out = {
-            "torso_lean_deg": np.where(side, torso_lean_deg(lm, forward), nan),
-            "head_pitch_deg": np.where(
-                side, head_pitch_deg(lm, forward, cfg.head.pitch_neutral_deg), nan
-            ),
-            "neck_flexion_deg": np.where(side, neck_flexion_deg(lm, forward), nan),
-            "ear_shoulder_over_torso": np.where(side | front, r, nan),
-            "shoulder_hunch_pct": hunch,
-            "shoulder_rounding_pct_torso": np.where(
-                side, shoulder_rounding_pct_torso(lm, forward), nan
-            ),
-            "_head_yaw_deg": np.where(
-                wide, head_yaw_deg(lm, cfg.head.depth_over_half_ear_width), nan
-            ),
-        }
-    return out
+    inputs = FrameInputs(lm, view, forward, cfg)
+    for spec in specs("frame"):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.asarray(spec.compute(inputs), np.float64)
+        inputs.values[spec.id] = np.where(spec.in_view(view), value, np.nan)
+    return dict(inputs.values)
 
 
-def leg_length_px(lm: np.ndarray, body: BodyConfig) -> float:
-    """Hip -> knee -> ankle image length: a high percentile over frames and both sides of
-    each segment (swinging legs are foreshortened in front/rear views), summed."""
-    segs = segment_lengths_px(lm)
-    total = 0.0
-    for v in segs.values():
-        ok = v[np.isfinite(v)]
-        if ok.size == 0:
-            return float("nan")
-        total += float(np.percentile(ok, body.leg_length_percentile))
-    return total
-
-
-def estimate_height_cm(world_m: np.ndarray, body: BodyConfig) -> float | None:
-    """Stature from MediaPipe world landmarks `(n, 33, 3)` (metres, NaN rows where the body
-    was not seen well): median thigh + shank + trunk lengths over frames, divided by their
-    share of stature (Drillis & Contini)."""
-    segs = segment_lengths_px(world_m, ndim=3)
-    hips = 0.5 * (world_m[:, LM.LEFT_HIP] + world_m[:, LM.RIGHT_HIP])
-    shoulders = 0.5 * (world_m[:, LM.LEFT_SHOULDER] + world_m[:, LM.RIGHT_SHOULDER])
-    trunk = np.linalg.norm(shoulders - hips, axis=-1)
-    parts = [segs["thigh"], segs["shank"], trunk]
-    if any(not np.isfinite(p).any() for p in parts):
-        return None
-    length_m = sum(float(np.nanmedian(p)) for p in parts)
-    share = body.leg_over_height + body.trunk_over_height
-    return length_m * body.world_length_scale / share * 100.0
-
-
-def _frame_views(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def frame_views(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`(n,)` view names and `(n,)` forward signs (+1 right, -1 left, NaN) of view labels."""
     views = np.array([v or "" for v, _ in LABELS])[labels]
     facing = np.array([{"right": 1.0, "left": -1.0}.get(f or "", np.nan) for _, f in LABELS])
     return views, facing[labels]
@@ -163,27 +102,15 @@ def analyse(
     lm = gated.copy()
     lm[..., :3] = make_smoother(smoother, cfg).smooth(t, gated[..., :3])
     labels, segments = detect_views(t, lm, cfg.view, settings.view)
-    views, forward = _frame_views(labels)
-    per_frame = frame_metrics(lm, views, forward, cfg)
-    leg_px = leg_length_px(lm, cfg.body)
-    height_cm, height_source = settings.height_cm, "given" if settings.height_cm else None
-    if height_cm is None:
-        world = track.world_landmarks_m.astype(np.float64)
-        world[~np.isfinite(gated[..., 0])] = np.nan  # only landmarks that passed the gate
-        height_cm = estimate_height_cm(world, cfg.body)
-        height_source = "estimated" if height_cm is not None else None
-    leg_cm = cfg.body.leg_over_height * height_cm if height_cm else float("nan")
-    # Side-to-side sway follows the pelvis; the up-and-down travel is read at the shoulders.
-    # The trunk moves up and down as one piece, and on footage with known bounce MediaPipe's
-    # hip points follow only 37-76 % of it (they are pulled toward the centre of the crop the
-    # model sees, which is the hips) against 74-89 % for the shoulders (docs/METRICS.md).
-    gait_xy = np.column_stack([hip_mid(lm)[:, 0], shoulder_mid(lm)[:, 1]])
-    gait_xy[views == ""] = np.nan
-    steps = detect_steps(t, gait_xy[:, 1], cfg.steps)
-    gait = build_gait_tables(t, steps, gait_xy, per_frame, views, leg_px, leg_cm, cfg)
-    metrics = {k: per_frame[k] for k in FRAME_METRICS} | gait.per_frame
+    views, forward = frame_views(labels)
+    frames = frame_metrics(lm, views, forward, cfg)
+    scale = body_scale(lm, track.world_landmarks_m, cfg.body, settings.height_cm)
+    signal = gait_signal(lm)
+    signal[views == ""] = np.nan
+    steps = detect_steps(t, signal[:, 1], cfg.steps)
+    gait = gait_tables(t, steps, signal, frames, views, scale, cfg)
     detected = track.detected
-    metrics = {k: np.where(detected, v, np.nan) for k, v in metrics.items()}
+    metrics = {k: np.where(detected, v, np.nan) for k, v in (frames | gait.per_frame).items()}
     view, facing = _main_view(views, forward)
     return Analysis(
         view=view,
@@ -193,12 +120,13 @@ def analyse(
         timestamps_ms=t.copy(),
         frame_view=views,
         metrics=metrics,
+        gait_signal_px=signal,
         steps=steps,
+        step_table=gait.steps,
         strides=gait.strides,
-        summary=summarise(metrics, gait),
-        leg_length_px=leg_px,
-        height_cm=height_cm,
-        height_source=height_source,
+        summary=clip_summaries(metrics, gait),
+        scale=scale,
+        visibility=track.landmarks[..., 3].astype(np.float32),
         settings=settings,
         notes=gait.notes,
     )

@@ -1,6 +1,7 @@
 """Steps, strides and the per-step / per-stride measures built on them.
 
-A step is found as a lowest point of the pelvis: the hip midpoint drops once per step (mid
+A step is found as a lowest point of the body (the gait signal's vertical coordinate, read at
+the shoulders: `posture.metrics.inputs.gait_signal`): the trunk drops once per step (mid
 stance) and rises in flight, in every camera view, and it does not depend on which leg
 MediaPipe calls left. A stride is two consecutive steps.
 """
@@ -24,7 +25,7 @@ _HALF_PEAK_MIN = 0.3
 
 @dataclass(frozen=True)
 class Steps:
-    """Step events (pelvis lowest points) of a clip.
+    """Step events (lowest points of the body) of a clip.
 
     Attributes:
         index: `(k,)` float frame index of each event (sub-frame, parabolic refinement).

@@ -1,129 +1,161 @@
-"""`LiveAnalyser`: causal per-frame metrics for a camera, one frame at a time.
+"""Live metrics for a camera, one frame at a time: `LiveAnalyser.update(t_ms, row) -> values`.
 
-Uses the same per-frame metric functions as `analyse()` with a causal One Euro smoother and a
-running majority vote for the view. Step-based metrics come from `RollingGait`: the offline
-step detector (`detect_steps`, pelvis lowest points) run over a causal window of the last few
-seconds, so bounce and cadence are those of the latest complete steps.
+Every value comes from the code `analyse()` uses: the per-frame metrics from `frame_metrics`,
+and the step, stride and clip metrics from `gait_tables` (the same step detector, gait signal
+and body scale) run over a trailing window of the last few seconds. Offline analysis is the
+same computation with the window being the whole clip; live differs only in the causal
+smoothing (One Euro instead of zero phase) and the window's length.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 
-from posture.metrics.compute import (
-    FRAME_METRICS,
-    estimate_height_cm,
-    frame_metrics,
-    gate_landmarks,
-    leg_length_px,
-)
+from posture.metrics.analysis import MetricSummary, central_value, window_figure
+from posture.metrics.compute import frame_metrics, frame_views, gate_landmarks
 from posture.metrics.config import MetricConfig, default_config
-from posture.metrics.gait import detect_steps, peak_to_trough_px
-from posture.metrics.geometry import hip_mid
-from posture.metrics.smoothing import CausalSmoother, OneEuroFilter, make_smoother
+from posture.metrics.gait import detect_steps
+from posture.metrics.inputs import BodyScale, body_scale, gait_signal
+from posture.metrics.registry import METRICS, specs
+from posture.metrics.smoothing import CausalSmoother, make_smoother
+from posture.metrics.tables import GaitTables, gait_tables
 from posture.metrics.view import LABELS, frame_labels
 from posture.pose.landmarks import N_LANDMARKS
 from posture.settings import AnalysisSettings
 
-#: Step-based values `LiveAnalyser.update` adds to the frame metrics (rolling, latest stride).
-GAIT_METRICS = ("vertical_bounce_pct_leg", "vertical_bounce_cm", "cadence_spm", "pelvis_offset_cm")
-LIVE_METRICS = (*FRAME_METRICS, *GAIT_METRICS)
-#: Causal window the rolling step detector looks at: enough for ~4 strides at 170 spm.
-GAIT_WINDOW_S = 3.0
-#: Leg length and height are re-estimated every this many frames (they change slowly).
-_REFRESH_EVERY = 10
+#: Causal window the step detector looks at: enough for ~5 strides at 170 steps/min.
+GAIT_WINDOW_S = 4.0
+#: Rolling figures ("last 3 s") on panels, live and in the annotated video.
+RECENT_S = 3.0
+#: The body scale (leg length, height) is re-estimated every this many frames.
+_REFRESH_EVERY = 30
+#: Steps and strides are re-measured every this many frames (a stride's values only change
+#: when the next lowest point is confirmed, a few times a second).
+GAIT_EVERY = 4
 
 
-class RollingGait:
-    """Stateful, no I/O: `update(t_ms, lm_row, world_row) -> {gait metric: value}`.
+@dataclass(frozen=True)
+class LiveValues:
+    """One frame's live measurements.
 
-    Keeps the last `window_s` of the smoothed pelvis height and runs the offline step detector
-    (`detect_steps`) on it; bounce and cadence are the mean of the last two plausible step
-    intervals (one stride), measured as `analyse()` measures them (`peak_to_trough_px`).
-    `pelvis_offset_cm` is the pelvis height right now above its mean over the window (+ up).
+    Attributes:
+        values: metric id -> value now for every registered metric: frame metrics of this
+            frame, step / stride / clip metrics of the latest complete stride (NaN before
+            one was seen, or outside the metric's views).
+        recent: metric id -> figure over the last `RECENT_S` (steps / strides ending then),
+            for the step and stride metrics.
+        body_height_cm: gait point height above its window mean, cm (+ up; NaN unknown).
+        view, facing: current view and side-view facing (None while unknown).
+        scale: the current body scale.
+    """
 
-    Args:
-        config: metric constants.
-        height_cm: runner's height; None estimates it from the world landmarks.
-        window_s: length of the causal window in seconds.
+    values: dict[str, float]
+    recent: dict[str, MetricSummary]
+    body_height_cm: float
+    view: str | None
+    facing: str | None
+    scale: BodyScale
+
+
+class GaitWindow:
+    """Stateful, no I/O: `update(t_ms, lm_row, world_row, view, forward) -> GaitTables`.
+
+    Keeps the last `window_s` of gated landmarks with their views, and measures steps and
+    strides on them exactly as `analyse()` does on a whole clip: the same zero-phase
+    smoothing (of the window: a step is only timed once its neighbours are in), the same
+    frame metrics, gait signal, body scale and `gait_tables`.
     """
 
     def __init__(
-        self,
-        config: MetricConfig,
-        *,
-        height_cm: float | None = None,
-        window_s: float = GAIT_WINDOW_S,
+        self, config: MetricConfig, *, height_cm: float | None, window_s: float = GAIT_WINDOW_S
     ) -> None:
         if window_s <= 0:
             raise ValueError(f"window_s must be > 0, got {window_s}")
-        self.config, self.window_s = config, window_s
-        self.height_cm, self._height_given = height_cm, height_cm is not None
-        self.leg_px = float("nan")
-        self._t: deque[float] = deque()
-        self._rows: deque[np.ndarray] = deque()
-        self._world: deque[np.ndarray] = deque()
+        self.config, self.window_s, self.height_cm = config, window_s, height_cm
+        self.scale = BodyScale.unknown(config.body)
+        self._rows: deque[tuple[float, np.ndarray, np.ndarray, str, float]] = deque()
         self._calls = 0
+        self._tables: GaitTables | None = None
 
-    def _append(self, t_ms: float, lm_row: np.ndarray, world_row: np.ndarray) -> None:
-        self._t.append(t_ms)
-        self._rows.append(lm_row)
-        self._world.append(world_row)
-        while self._t and t_ms - self._t[0] > self.window_s * 1000.0:
-            self._t.popleft()
+    def update(
+        self, t_ms: float, lm_row: np.ndarray, world_row: np.ndarray, view: str, forward: float
+    ) -> GaitTables:
+        """Add one frame; returns the window's step, stride and clip tables."""
+        self._rows.append((t_ms, lm_row, world_row, view, forward))
+        while t_ms - self._rows[0][0] > self.window_s * 1000.0:
             self._rows.popleft()
-            self._world.popleft()
-
-    def _refresh_scale(self, lm: np.ndarray) -> None:
-        self.leg_px = leg_length_px(lm, self.config.body)
-        if not self._height_given:
-            world = np.stack(self._world).astype(np.float64)
-            world[~np.isfinite(lm[..., 0])] = np.nan  # only landmarks that passed the gate
-            self.height_cm = estimate_height_cm(world, self.config.body)
-
-    def update(self, t_ms: float, lm_row: np.ndarray, world_row: np.ndarray) -> dict[str, float]:
-        """Add one frame; `lm_row` `(33, C)` gated and smoothed image landmarks (NaN rows when
-        the view is unknown), `world_row` `(33, 3)` world landmarks in metres (may be NaN)."""
-        self._append(t_ms, lm_row, world_row)
-        lm = np.stack(self._rows)
-        if self._calls % _REFRESH_EVERY == 0:
-            self._refresh_scale(lm)
+        if self._tables is None or self._calls % GAIT_EVERY == 0:
+            self._tables = self._measure()
         self._calls += 1
-        t, y = np.asarray(self._t), hip_mid(lm)[:, 1]
-        leg_cm = self.config.body.leg_over_height * self.height_cm if self.height_cm else np.nan
-        cm_per_px = leg_cm / self.leg_px if self.leg_px > 0 else np.nan
-        out = dict.fromkeys(GAIT_METRICS, float("nan"))
-        with np.errstate(invalid="ignore"):
-            out["pelvis_offset_cm"] = float((np.nanmean(y) - y[-1]) * cm_per_px)
-        steps = detect_steps(t, y, self.config.steps)
-        start, good = steps.intervals(self.config.steps.outlier_fraction)
-        recent = start[good][-2:]
-        if recent.size == 0:
-            return out
-        bounce_px = [peak_to_trough_px(y, steps.index[i], steps.index[i + 1]) for i in recent]
-        dt_ms = steps.time_ms[recent + 1] - steps.time_ms[recent]
-        pct = float(np.mean(bounce_px)) / self.leg_px * 100.0
-        out["vertical_bounce_pct_leg"] = pct
-        out["vertical_bounce_cm"] = pct / 100.0 * leg_cm
-        out["cadence_spm"] = float(60000.0 / np.mean(dt_ms))
-        return out
+        return self._tables
+
+    def _measure(self) -> GaitTables:
+        rows = self._rows
+        t = np.array([r[0] for r in rows])
+        gated = np.stack([r[1] for r in rows])
+        views = np.array([r[3] for r in rows], dtype=str)
+        forward = np.array([r[4] for r in rows])
+        lm = gated.copy()
+        lm[..., :3] = make_smoother("zero_phase", self.config).smooth(t, gated[..., :3])
+        if self._calls % _REFRESH_EVERY < GAIT_EVERY:
+            world = np.stack([r[2] for r in rows])
+            self.scale = body_scale(lm, world, self.config.body, self.height_cm)
+        frames = frame_metrics(lm, views, forward, self.config)
+        signal = gait_signal(lm)
+        signal[views == ""] = np.nan
+        steps = detect_steps(t, signal[:, 1], self.config.steps)
+        return gait_tables(t, steps, signal, frames, views, self.scale, self.config)
+
+
+class _AboveMean:
+    """`update(y_px) -> px`: how far the body is above its mean over the last `n` frames."""
+
+    def __init__(self, n: int) -> None:
+        self._y: deque[float] = deque(maxlen=max(1, n))
+
+    def update(self, y_px: float) -> float:
+        self._y.append(y_px)
+        finite = [v for v in self._y if np.isfinite(v)]
+        return float(np.mean(finite) - y_px) if finite and np.isfinite(y_px) else float("nan")
+
+
+def _latest(spec_id: str, tables: GaitTables) -> float:
+    """The latest complete stride's value (a step metric's last step when no stride yet)."""
+    if tables.strides.n:
+        return float(tables.strides.values[spec_id][-1])
+    level = METRICS[spec_id].level
+    if level == "step" and tables.steps.n:
+        return central_value(METRICS[spec_id], tables.steps.values[spec_id][-2:])
+    return float("nan")
+
+
+def recent_figures(tables: GaitTables, now_ms: float) -> dict[str, MetricSummary]:
+    """Figures of the step, stride and clip metrics over the last `RECENT_S` before `now_ms`."""
+    t0 = now_ms - RECENT_S * 1000.0
+    return {
+        s.id: window_figure(s, None, tables.steps, tables.strides, t0, now_ms)
+        for s in specs()
+        if s.level != "frame"
+    }
 
 
 class LiveAnalyser:
-    """Stateful, no I/O: `update(timestamp_ms, landmarks_row) -> {metric id: value}`.
+    """Stateful, no I/O: `update(timestamp_ms, landmarks_row, world_row) -> LiveValues`.
 
     Args:
-        settings: view override etc.; defaults to `AnalysisSettings()`.
-        config: metric constants; defaults to the shipped calibration.
+        settings: view override, height etc.; defaults to `AnalysisSettings()`.
+        config: metric constants; defaults to the shipped calibration (live calibration
+            replaces it with the runner's own neutrals, `use_config`).
         smoother: a causal smoother name (`one_euro` or `none`).
         fps_hint: expected frame rate, sizes the view vote window.
-        gait_window_s: causal window of the rolling step detector (bounce, cadence).
+        gait_window_s: trailing window of the step detector.
 
     Example:
         >>> live = LiveAnalyser()
-        >>> live.update(0.0, np.full((33, 5), np.nan))["torso_lean_deg"]
+        >>> live.update(0.0, np.full((33, 5), np.nan)).values["torso_lean_deg"]
         nan
     """
 
@@ -141,14 +173,17 @@ class LiveAnalyser:
         if not isinstance(s, CausalSmoother):
             raise ValueError(f"smoother {smoother!r} cannot run live; use one_euro or none")
         self._smoother = s
-        self._gait_smoother = OneEuroFilter(self.config.smoothing.cutoff_hz, 0.0)
         window = max(1, round(self.config.view.smooth_window_s * fps_hint))
         self._labels: deque[int] = deque(maxlen=window)
-        self.view: str | None = None
-        self.facing: str | None = None
-        self.gait = RollingGait(
+        self.gait = GaitWindow(
             self.config, height_cm=self.settings.height_cm, window_s=gait_window_s
         )
+        self._height = _AboveMean(round(RECENT_S * fps_hint))
+
+    def use_config(self, config: MetricConfig) -> None:
+        """Measure from now on with `config` (e.g. the runner's calibrated neutrals)."""
+        self.config = config
+        self.gait.config = config
 
     def _vote(self, label: int) -> int:
         if label > 0:
@@ -158,24 +193,11 @@ class LiveAnalyser:
         return int(np.bincount(np.asarray(self._labels), minlength=len(LABELS)).argmax())
 
     def update(
-        self,
-        timestamp_ms: float,
-        landmarks_row: np.ndarray,
-        world_row: np.ndarray | None = None,
-    ) -> dict[str, float]:
-        """Metrics of one frame.
-
-        Args:
-            timestamp_ms: frame time (increasing).
-            landmarks_row: `(33, 5)` image landmarks (x_px, y_px, z_px, visibility,
-                presence); all NaN when nobody is in the frame.
-            world_row: `(33, 3)` world landmarks in metres (for the runner's height when
-                `settings.height_cm` is None); None leaves cm values NaN until a height is known.
-
-        Returns:
-            Metric id -> value for every id in `LIVE_METRICS` (NaN where not measurable in the
-            current view, or before enough steps were seen).
-        """
+        self, timestamp_ms: float, landmarks_row: np.ndarray, world_row: np.ndarray | None = None
+    ) -> LiveValues:
+        """Measure one frame: `landmarks_row` `(33, 5)` image landmarks (all NaN: nobody),
+        `world_row` `(33, 3)` world landmarks in metres (None: cm values wait for
+        `settings.height_cm`)."""
         if landmarks_row.shape != (N_LANDMARKS, 5):
             raise ValueError(f"landmarks_row must have shape (33, 5), got {landmarks_row.shape}")
         gated = gate_landmarks(landmarks_row[None], self.config.smoothing.visibility_min)
@@ -184,16 +206,14 @@ class LiveAnalyser:
         label = self._vote(int(frame_labels(lm, self.config.view, self.settings.view)[0]))
         if not np.isfinite(landmarks_row[:, 0]).any():
             label = 0
-        view, facing = LABELS[label]
-        self.view, self.facing = view, facing
-        forward = {"right": 1.0, "left": -1.0}.get(facing or "", np.nan)
-        values = frame_metrics(lm, np.array([view or ""]), np.array([forward]), self.config)
-        out = {k: float(values[k][0]) for k in FRAME_METRICS}
-        # The pelvis oscillates at ~3 Hz: the One Euro filter (tuned for still posture) would
-        # flatten it, so steps get the gated landmarks through a light low-pass instead.
-        gait_row = gated[0].copy()
-        gait_row[:, :3] = self._gait_smoother.update(timestamp_ms, gated[0, :, :3])
-        if label == 0:
-            gait_row[:] = np.nan
+        views, forward = frame_views(np.array([label]))
+        frames = {k: float(v[0]) for k, v in frame_metrics(lm, views, forward, self.config).items()}
         world = np.full((N_LANDMARKS, 3), np.nan) if world_row is None else world_row
-        return out | self.gait.update(timestamp_ms, gait_row, world)
+        tables = self.gait.update(timestamp_ms, gated[0], world, str(views[0]), float(forward[0]))
+        values = frames | {s.id: _latest(s.id, tables) for s in specs() if s.level != "frame"}
+        height = self._height.update(float(gait_signal(lm)[0, 1]) if label else np.nan)
+        height *= self.gait.scale.cm_per_px
+        view, facing = LABELS[label]
+        return LiveValues(
+            values, recent_figures(tables, timestamp_ms), height, view, facing, self.gait.scale
+        )

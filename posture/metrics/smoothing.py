@@ -12,6 +12,7 @@ causal ones also have `update(t_ms, x) -> x_smooth` for one sample `(...)`.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -65,6 +66,14 @@ def finite_runs(ok: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
 
 
+@lru_cache(maxsize=64)
+def _lowpass_sos(order: int, cutoff_hz: float, fs_hz: float) -> np.ndarray:
+    """Butterworth low-pass sections (cached: live mode filters a window every few frames;
+    scipy needs a writable array, so callers must not modify it)."""
+    sos = butter(order, cutoff_hz, btype="low", fs=fs_hz, output="sos")
+    return sos
+
+
 class ZeroPhaseButterworth:
     """Offline zero-phase low-pass (`scipy.signal.sosfiltfilt`) for whole clips.
 
@@ -85,18 +94,25 @@ class ZeroPhaseButterworth:
         """Filter `x` `(n, ...)` along axis 0; returns float64 of the same shape."""
         fs = sample_rate_hz(timestamps_ms)
         cutoff = min(self.cutoff_hz, 0.4 * fs)
-        sos = butter(self.order, cutoff, btype="low", fs=fs, output="sos")
+        sos = _lowpass_sos(self.order, round(cutoff, 6), round(fs, 6))
         if x.shape[0] == 0:
             return np.asarray(x, dtype=np.float64).copy()
         flat = np.asarray(x, dtype=np.float64).reshape(x.shape[0], -1)
-        out = np.full_like(flat, np.nan)
         max_gap = round(self.max_gap_s * fs)
-        for j in range(flat.shape[1]):
-            col = bridge_gaps(flat[:, j], max_gap)
-            for start, stop in finite_runs(np.isfinite(col)):
-                seg = col[start:stop]
-                padlen = min(3 * (2 * sos.shape[0] + 1), seg.size - 1)
-                out[start:stop, j] = sosfiltfilt(sos, seg, padlen=padlen) if seg.size > 6 else seg
+        bridged = np.column_stack([bridge_gaps(flat[:, j], max_gap) for j in range(flat.shape[1])])
+        out = np.full_like(flat, np.nan)
+        # Columns with the same missing samples (a landmark's x, y, z; usually most of the
+        # body) are filtered together, run by run.
+        ok = np.isfinite(bridged)
+        _, group_of = np.unique(ok.T, axis=0, return_inverse=True)
+        for g in np.unique(group_of):
+            cols = np.flatnonzero(group_of == g)
+            for start, stop in finite_runs(ok[:, cols[0]]):
+                seg = bridged[start:stop][:, cols]
+                padlen = min(3 * (2 * sos.shape[0] + 1), seg.shape[0] - 1)
+                if seg.shape[0] > 6:
+                    seg = sosfiltfilt(sos, seg, axis=0, padlen=padlen)
+                out[start:stop, cols] = seg
         return out.reshape(x.shape)
 
 

@@ -1,4 +1,6 @@
-"""Per-step and per-stride tables, their painting onto frames, and clip summaries."""
+"""Per-step and per-stride tables of every registered metric, their painting onto frames, and
+the clip summaries. One function serves the whole clip (offline) and a trailing window (live).
+"""
 
 from __future__ import annotations
 
@@ -6,38 +8,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posture.metrics.analysis import MetricSummary, StrideTable
+from posture.metrics.analysis import IntervalTable, MetricSummary, central_value, summarise
 from posture.metrics.config import MetricConfig
-from posture.metrics.gait import (
-    Steps,
-    detrended_range,
-    peak_to_trough_px,
-    plain_range,
-    stride_bounds,
-)
-from posture.metrics.registry import FRONT_REAR, METRICS
-
-STEP_METRICS = ("vertical_bounce_pct_leg", "vertical_bounce_cm", "cadence_spm")
+from posture.metrics.gait import Steps, stride_bounds
+from posture.metrics.inputs import BodyScale, ClipInputs, ClipValue, StepInputs, StrideInputs
+from posture.metrics.registry import MetricSpec, specs
 
 
 @dataclass(frozen=True)
 class GaitTables:
-    """Step- and stride-based measures of a clip.
+    """Step- and stride-level measures of a clip (or of a live window).
 
     Attributes:
-        per_frame: metric id -> `(n,)` step / stride values painted onto their frames.
-        per_step: metric id -> `(k,)` value per plausible step interval.
-        strides: the per-stride table (every metric).
-        cadence_cv_pct: step-interval coefficient of variation over the clip (NaN < 4 steps).
-        n_intervals: plausible step intervals behind `cadence_cv_pct`.
+        per_frame: metric id -> `(n,)` step / stride / clip values painted onto their frames.
+        steps: one row per plausible step interval (step metrics).
+        strides: one row per stride (every metric).
+        clip: clip metric id -> its clip value.
         notes: plain-language caveats (e.g. an implausible cadence left unreported).
     """
 
     per_frame: dict[str, np.ndarray]
-    per_step: dict[str, np.ndarray]
-    strides: StrideTable
-    cadence_cv_pct: float
-    n_intervals: int
+    steps: IntervalTable
+    strides: IntervalTable
+    clip: dict[str, ClipValue]
     notes: tuple[str, ...] = ()
 
 
@@ -45,37 +38,15 @@ def _span(a: float, b: float, n: int) -> slice:
     return slice(max(0, round(a)), min(n, round(b)))
 
 
-def cv_pct(intervals: np.ndarray) -> float:
-    """Coefficient of variation in % (sample std / mean); NaN with fewer than 4 intervals."""
-    if intervals.size < 4:
-        return float("nan")
-    return float(np.std(intervals, ddof=1) / np.mean(intervals) * 100.0)
-
-
-def _step_values(
-    t: np.ndarray,
-    steps: Steps,
-    hip_y: np.ndarray,
-    leg_px: float,
-    leg_cm: float,
-    cfg: MetricConfig,
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    start, good = steps.intervals(cfg.steps.outlier_fraction)
-    start = start[good]
-    a, b = steps.index[start], steps.index[start + 1]
-    bounce_px = np.array([peak_to_trough_px(hip_y, i, j) for i, j in zip(a, b, strict=True)])
-    pct = bounce_px / leg_px * 100.0
-    values = {
-        "vertical_bounce_pct_leg": pct,
-        "vertical_bounce_cm": pct / 100.0 * leg_cm,
-        "cadence_spm": 60000.0 / (steps.time_ms[start + 1] - steps.time_ms[start]),
-    }
-    return start, values
-
-
-def _stride_view(views: np.ndarray) -> str:
+def majority_view(views: np.ndarray) -> str:
+    """The most common non-empty view of `views` `(k,)` str; `""` when none."""
     names, counts = np.unique(views[views != ""], return_counts=True)
     return str(names[np.argmax(counts)]) if names.size else ""
+
+
+def _views_of(a: np.ndarray, b: np.ndarray, views: np.ndarray) -> np.ndarray:
+    out = [majority_view(views[_span(i, j, views.size)]) for i, j in zip(a, b, strict=True)]
+    return np.asarray(out, dtype=str).reshape(-1)
 
 
 def _median_if_covered(x: np.ndarray) -> float:
@@ -83,106 +54,124 @@ def _median_if_covered(x: np.ndarray) -> float:
     return float(np.median(x[ok])) if x.size and ok.mean() >= 0.5 else float("nan")
 
 
-def _stride_rows(
-    steps: Steps,
-    bounds: list[tuple[int, int]],
-    step_start: np.ndarray,
-    per_step: dict[str, np.ndarray],
-    hip_x: np.ndarray,
-    per_frame: dict[str, np.ndarray],
-    views: np.ndarray,
-    leg_px: float,
-) -> tuple[dict[str, list[float]], list[str]]:
-    """Per-stride values of every metric except the rolling cadence variability."""
-    n = views.size
-    by_event = {int(e): i for i, e in enumerate(step_start)}
-    rows: dict[str, list[float]] = {k: [] for k in METRICS}
-    stride_views = []
-    for e0, e2 in bounds:
-        a, b = steps.index[e0], steps.index[e2]
-        sl = _span(a, b, n)
-        view = _stride_view(views[sl])
-        stride_views.append(view)
-        for k in METRICS:
-            if METRICS[k].basis == "frame":
-                rows[k].append(_median_if_covered(per_frame[k][sl]))
-        two = [by_event[e0], by_event[e0 + 1]]
-        for k in STEP_METRICS:
-            rows[k].append(float(np.mean(per_step[k][two])))
-        rows["cadence_spm"][-1] = 120000.0 / (steps.time_ms[e2] - steps.time_ms[e0])
-        wide = view in FRONT_REAR
-        sway = detrended_range(hip_x, a, b) / leg_px * 100.0 if wide else np.nan
-        rows["lateral_sway_pct_leg"].append(sway)
-        yaw = plain_range(per_frame["_head_yaw_deg"], a, b) if wide else np.nan
-        rows["head_yaw_sway_deg"].append(yaw)
-    return rows, stride_views
+def _masked(spec: MetricSpec, values: np.ndarray, views: np.ndarray) -> np.ndarray:
+    return np.where(spec.in_view(views), np.asarray(values, np.float64), np.nan)
 
 
-def build_gait_tables(
-    t: np.ndarray,
-    steps: Steps,
-    hip_xy: np.ndarray,
-    per_frame: dict[str, np.ndarray],
-    views: np.ndarray,
-    leg_px: float,
-    leg_cm: float,
+def step_table(
+    t: np.ndarray, steps: Steps, body_y_px: np.ndarray, views: np.ndarray, scale: BodyScale,
     cfg: MetricConfig,
-) -> GaitTables:
-    """Step values, the stride table and their per-frame painting.
+) -> tuple[IntervalTable, np.ndarray]:  # fmt: skip
+    """Every step metric per plausible step interval, and each interval's start event."""
+    start, good = steps.intervals(cfg.steps.outlier_fraction)
+    start = start[good]
+    a, b = steps.index[start], steps.index[start + 1]
+    t0, t1 = steps.time_ms[start], steps.time_ms[start + 1]
+    inputs = StepInputs(a, b, t1 - t0, body_y_px, scale)
+    step_views = _views_of(a, b, views)
+    for spec in specs("step"):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            inputs.values[spec.id] = _masked(spec, spec.compute(inputs), step_views)
+    return IntervalTable(t0, t1, step_views, dict(inputs.values), a, b), start
+
+
+def _stride_values(
+    bounds: list[tuple[int, int]], step_start: np.ndarray, step_tab: IntervalTable,
+    stride_in: StrideInputs, clip: dict[str, ClipValue],
+) -> dict[str, np.ndarray]:  # fmt: skip
+    """Every metric per stride: frame metrics as the stride's median, step metrics from the
+    stride's two steps, stride metrics computed, clip metrics as rolling values."""
+    by_event = {int(e): i for i, e in enumerate(step_start)}
+    two = np.array([[by_event[e0], by_event[e0 + 1]] for e0, _ in bounds], np.int64).reshape(-1, 2)
+    out: dict[str, np.ndarray] = {}
+    for spec in specs():
+        if spec.level == "frame":
+            frames = stride_in.frames[spec.id]
+            pairs = zip(stride_in.a, stride_in.b, strict=True)
+            v = np.array([_median_if_covered(frames[_span(a, b, frames.size)]) for a, b in pairs])
+        elif spec.level == "step":
+            v = np.array([central_value(spec, step_tab.values[spec.id][i]) for i in two])
+        elif spec.level == "stride":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                v = spec.compute(stride_in)
+        else:
+            v = clip[spec.id].per_stride
+        out[spec.id] = _masked(spec, np.asarray(v, np.float64).reshape(-1), stride_in.view)
+    return out
+
+
+def _clip_values(
+    steps: Steps, bounds: list[tuple[int, int]], step_start: np.ndarray, dt_ms: np.ndarray,
+    cfg: MetricConfig,
+) -> dict[str, ClipValue]:  # fmt: skip
+    """Clip metrics over every plausible interval, with a rolling value per stride."""
+    w = cfg.steps.cv_window_strides
+    windows = []
+    for j in range(len(bounds)):
+        lo, hi = bounds[max(0, j - w)][0], bounds[min(len(bounds) - 1, j + w)][1]
+        windows.append((np.searchsorted(step_start, lo), np.searchsorted(step_start, hi)))
+    inputs = ClipInputs(dt_ms, np.asarray(windows, np.int64).reshape(-1, 2))
+    return {spec.id: spec.compute(inputs) for spec in specs("clip")}
+
+
+def gait_tables(
+    t: np.ndarray, steps: Steps, signal_px: np.ndarray, frames: dict[str, np.ndarray],
+    views: np.ndarray, scale: BodyScale, cfg: MetricConfig,
+) -> GaitTables:  # fmt: skip
+    """Step, stride and clip values of every registered metric and their per-frame painting.
 
     Args:
         t: `(n,)` frame times in ms.
         steps: detected steps.
-        hip_xy: `(n, 2)` smoothed hip midpoint in pixels (NaN where nobody).
-        per_frame: frame metrics `(n,)` plus `_head_yaw_deg`.
+        signal_px: `(n, 2)` the gait signal (`gait_signal`), NaN where nobody.
+        frames: frame metrics, id -> `(n,)`.
         views: `(n,)` str view per frame.
-        leg_px: leg length in pixels; leg_cm: the same in cm (NaN when height unknown).
+        scale: the body scale.
         cfg: metric constants.
     """
     n = t.size
-    step_start, per_step = _step_values(t, steps, hip_xy[:, 1], leg_px, leg_cm, cfg)
-    notes = _check_cadence(per_step, cfg)
-    painted = {k: np.full(n, np.nan) for k in METRICS if METRICS[k].basis != "frame"}
-    for i, e in enumerate(step_start):
-        for k in STEP_METRICS:
-            painted[k][_span(steps.index[e], steps.index[e + 1], n)] = per_step[k][i]
+    step_tab, step_start = step_table(t, steps, signal_px[:, 1], views, scale, cfg)
+    notes = _check_cadence(step_tab.values, cfg)
     bounds = stride_bounds(steps, cfg.steps.outlier_fraction)
-    rows, stride_views = _stride_rows(
-        steps, bounds, step_start, per_step, hip_xy[:, 0], per_frame, views, leg_px
-    )
-    intervals = np.diff(steps.time_ms)
-    good = np.zeros(intervals.size, bool)
-    good[step_start] = True
-    w = cfg.steps.cv_window_strides
-    for j in range(len(bounds)):
-        lo, hi = bounds[max(0, j - w)][0], bounds[min(len(bounds) - 1, j + w)][1]
-        rows["cadence_cv_pct"].append(cv_pct(intervals[lo:hi][good[lo:hi]]))
-    values = {k: np.asarray(v, dtype=np.float64) for k, v in rows.items()}
-    for k in ("lateral_sway_pct_leg", "head_yaw_sway_deg", "cadence_cv_pct"):
-        for i, (e0, e2) in enumerate(bounds):
-            painted[k][_span(steps.index[e0], steps.index[e2], n)] = values[k][i]
-    ev0 = np.array([e0 for e0, _ in bounds], dtype=np.int64)
-    ev2 = np.array([e2 for _, e2 in bounds], dtype=np.int64)
-    strides = StrideTable(
-        steps.time_ms[ev0],
-        steps.time_ms[ev2],
-        np.asarray(stride_views, dtype=str).reshape(-1),
-        values,
-    )
-    if notes:
-        values["cadence_spm"][:] = np.nan
-    good_intervals = intervals[step_start] if step_start.size else np.zeros(0)
-    return GaitTables(
-        painted, per_step, strides, cv_pct(good_intervals), good_intervals.size, notes
-    )
+    e0 = np.array([a for a, _ in bounds], np.int64)
+    e2 = np.array([b for _, b in bounds], np.int64)
+    sa, sb = steps.index[e0], steps.index[e2]
+    stride_in = StrideInputs(sa, sb, _views_of(sa, sb, views), signal_px, frames, scale)
+    clip = _clip_values(steps, bounds, step_start, step_tab.end_ms - step_tab.start_ms, cfg)
+    values = _stride_values(bounds, step_start, step_tab, stride_in, clip)
+    strides = IntervalTable(steps.time_ms[e0], steps.time_ms[e2], stride_in.view, values, sa, sb)
+    step_of, stride_of = row_of_frame(step_tab, n), row_of_frame(strides, n)
+    painted = {}
+    for spec in specs():
+        if spec.level != "frame":
+            table, row = (step_tab, step_of) if spec.level == "step" else (strides, stride_of)
+            painted[spec.id] = paint(table.values[spec.id], row)
+    return GaitTables(painted, step_tab, strides, clip, notes)
+
+
+def row_of_frame(table: IntervalTable, n: int) -> np.ndarray:
+    """`(n,)` index of the table row (step or stride) each frame belongs to, -1 for none;
+    where two rows share a boundary frame, the later one has it."""
+    out = np.full(n, -1, np.int64)
+    for i in range(table.n):
+        out[_span(table.a[i], table.b[i], n)] = i
+    return out
+
+
+def paint(row_values: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """`(n,)` per-frame series of per-row values `(m,)` (`row_of_frame`), NaN off rows."""
+    if row_values.size == 0:
+        return np.full(row.shape, np.nan)
+    return np.where(row >= 0, row_values[np.clip(row, 0, None)], np.nan)
 
 
 def _check_cadence(per_step: dict[str, np.ndarray], cfg: MetricConfig) -> tuple[str, ...]:
     """Blank an implausible cadence (in place) and say why."""
-    spm = per_step["cadence_spm"]
-    if spm.size == 0:
+    spm = per_step.get("cadence_spm", np.zeros(0))
+    finite = spm[np.isfinite(spm)]
+    if finite.size == 0:
         return ()
-    med = float(np.median(spm))
+    med = float(np.median(finite))
     if cfg.steps.min_spm <= med <= cfg.steps.max_spm:
         return ()
     spm[:] = np.nan
@@ -193,28 +182,17 @@ def _check_cadence(per_step: dict[str, np.ndarray], cfg: MetricConfig) -> tuple[
     )
 
 
-def summarise(metrics: dict[str, np.ndarray], gait: GaitTables) -> dict[str, MetricSummary]:
+def clip_summaries(frames: dict[str, np.ndarray], gait: GaitTables) -> dict[str, MetricSummary]:
     """Clip summary per metric over its own samples: frames, steps, strides or the clip."""
     out = {}
-    for k, spec in METRICS.items():
-        if spec.basis == "frame":
-            values = metrics[k]
-        elif spec.basis == "step":
-            values = gait.per_step[k]
-        elif spec.basis == "stride":
-            values = gait.strides.values[k]
+    for spec in specs():
+        if spec.level == "frame":
+            out[spec.id] = summarise(spec, frames[spec.id])
+        elif spec.level == "step":
+            out[spec.id] = summarise(spec, gait.steps.values[spec.id])
+        elif spec.level == "stride":
+            out[spec.id] = summarise(spec, gait.strides.values[spec.id])
         else:
-            values = np.array([gait.cadence_cv_pct])
-        summary = MetricSummary.of(spec.unit, values)
-        if k == "cadence_spm" and summary.n:
-            # Cadence is a count over time: steps / minute over every plausible interval
-            # (60 / mean interval), which errors in single step times cannot bias the way
-            # they bias a median of per-step rates. p10 / p90 stay per-step.
-            rate = float(60000.0 / np.mean(60000.0 / values[np.isfinite(values)]))
-            summary = MetricSummary(spec.unit, rate, summary.p10, summary.p90, summary.n)
-        if spec.basis == "clip" and summary.n:
-            summary = MetricSummary(
-                spec.unit, summary.median, summary.p10, summary.p90, gait.n_intervals
-            )
-        out[k] = summary
+            cv = gait.clip[spec.id]
+            out[spec.id] = MetricSummary.scalar(spec.unit, cv.value, cv.n)
     return out

@@ -21,6 +21,7 @@ from posture.modelstore.files import (
     write_provenance,
 )
 from posture.modelstore.registry import VariantEntry, load_registry
+from posture.settings import DEFAULT_MODEL
 
 SOURCES_ENV = "POSTURE_MODEL_SOURCES"
 SOURCES: tuple[str, ...] = ("file", "url", "pypi")
@@ -62,7 +63,7 @@ def default_sources() -> tuple[str, ...]:
 
 
 def ensure_model(
-    variant: str = "full",
+    variant: str = DEFAULT_MODEL,
     model_dir: Path | None = None,
     *,
     sources: Sequence[str] | None = None,

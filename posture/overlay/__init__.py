@@ -12,15 +12,17 @@ Example:
     True
 """
 
-from posture.overlay.panels import SHORT_NAMES, draw_banner, draw_hud, draw_trace, format_value
-from posture.overlay.pose import draw_pose, lean_angle_deg
+from posture.overlay.frame import FrameOverlay, draw_overlay
+from posture.overlay.panels import draw_banner, draw_hud, draw_trace, panel_rows, trace_label
+from posture.overlay.pose import draw_pose
 
 __all__ = [
-    "SHORT_NAMES",
+    "FrameOverlay",
     "draw_banner",
     "draw_hud",
+    "draw_overlay",
     "draw_pose",
     "draw_trace",
-    "format_value",
-    "lean_angle_deg",
+    "panel_rows",
+    "trace_label",
 ]

@@ -8,7 +8,8 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from posture.metrics.registry import METRICS
+from posture.metrics.live import RECENT_S
+from posture.metrics.registry import METRICS, panel_specs
 from posture.overlay.style import (
     BLACK,
     STATE_COLORS,
@@ -25,43 +26,40 @@ from posture.overlay.style import (
 State = Literal["ok", "warn", "fail"]
 Level = Literal["warn", "fail"]
 
-#: Short names for the panel; ids not listed are shown as they are.
-SHORT_NAMES: dict[str, str] = {
-    "torso_lean_deg": "lean",
-    "head_pitch_deg": "head pitch",
-    "neck_flexion_deg": "neck",
-    "ear_shoulder_over_torso": "ear-shoulder",
-    "shoulder_hunch_pct": "hunch",
-    "shoulder_rounding_pct_torso": "rounding",
-    "head_yaw_sway_deg": "head sway",
-    "vertical_bounce_pct_leg": "bounce",
-    "vertical_bounce_cm": "bounce",
-    "lateral_sway_pct_leg": "lateral sway",
-    "cadence_spm": "cadence",
-    "cadence_cv_pct": "cadence CV",
-}
 _STATE_TITLE = {"ok": "POSTURE OK", "warn": "CHECK FORM", "fail": "FIX FORM"}
 #: Banner text shrinks until it fits in this many lines.
 _BANNER_MAX_LINES = 3
 
 
-def format_value(metric_id: str, value: float | None) -> str:
-    """`12.3 deg`, `171 steps/min`, or `--` for a missing value."""
-    if value is None or not np.isfinite(value):
-        return "--"
-    unit = METRICS[metric_id].unit if metric_id in METRICS else ""
-    digits = 0 if abs(value) >= 100 else 2 if abs(value) < 1 else 1
-    return f"{value:.{digits}f} {unit}".strip()
+def panel_rows(values: Mapping[str, float | None], view: str | None) -> list[tuple[str, str]]:
+    """The panel's rows `(label, value with unit)`: the registry's panel metrics, in order.
+
+    With a `view`, every panel metric that view measures gets a row (`--` while it has no
+    value); without one, only the metrics in `values`.
+    """
+    return [
+        (spec.label, spec.format(values.get(spec.id)))
+        for spec in panel_specs(view)
+        if view is not None or spec.id in values
+    ]
 
 
-def draw_hud(rgb: np.ndarray, values: Mapping[str, float | None], *, state: State) -> None:
-    """Draw a panel (top left) with one row per metric: short name and current value + unit.
+def trace_label(recent_bounce_cm: float | None) -> str:
+    """The bounce trace's title: the rolling figure, said for what it is."""
+    spec = METRICS["vertical_bounce_cm"]
+    return f"{spec.label}, last {RECENT_S:g} s: {spec.format(recent_bounce_cm)}"
+
+
+def draw_hud(
+    rgb: np.ndarray, values: Mapping[str, float | None], *, state: State, view: str | None = None
+) -> None:
+    """Draw a panel (top left) with one row per panel metric: label and value with unit.
 
     Args:
         rgb: `(h, w, 3)` uint8 RGB frame, drawn on in place.
-        values: metric id -> current value in the metric's unit (None / NaN shows `--`),
-            in display order.
+        values: metric id -> current value in the metric's unit (None / NaN shows `--`).
         state: overall state; colours the panel's title bar.
+        view: the frame's view: the rows are the panel metrics it measures (`panel_rows`).
 
     Raises:
         ValueError: bad frame or unknown state.
@@ -71,7 +69,7 @@ def draw_hud(rgb: np.ndarray, values: Mapping[str, float | None], *, state: Stat
         raise ValueError(f"state must be one of {', '.join(STATE_COLORS)}, got {state!r}")
     scale = ui_scale(rgb)
     style = TextStyle.at(scale, 0.55)
-    rows = [(SHORT_NAMES.get(k, k), format_value(k, v)) for k, v in values.items()]
+    rows = panel_rows(values, view)
     title = _STATE_TITLE[state]
     pad = thickness(scale, 8.0)
     line_h = style.size_px("Hg")[1] + 2 * pad
@@ -125,9 +123,9 @@ def draw_trace(rgb: np.ndarray, values_cm: np.ndarray, *, label: str) -> None:
 
     Args:
         rgb: `(h, w, 3)` uint8 RGB frame, drawn on in place.
-        values_cm: `(k,)` recent values in cm (e.g. pelvis height, up positive); NaN gaps are
+        values_cm: `(k,)` recent values in cm (e.g. body height, up positive); NaN gaps are
             left blank. The plot autoscales (at least a 2 cm range).
-        label: title of the plot; the peak-to-peak range is appended.
+        label: title of the plot (`trace_label`).
 
     Raises:
         ValueError: bad frame or `values_cm` not 1-D.
@@ -143,9 +141,8 @@ def draw_trace(rgb: np.ndarray, values_cm: np.ndarray, *, label: str) -> None:
     shade(rgb, x0, y0, x0 + box_w, y0 + box_h, BLACK, 0.55)
     style = TextStyle.at(scale, 0.45)
     finite = values_cm[np.isfinite(values_cm)]
-    ptp = f" {np.ptp(finite):.1f} cm" if finite.size else " --"
     text_h = style.size_px("Hg")[1]
-    put_text(rgb, label + ptp, (x0 + pad // 2, y0 + text_h + pad // 2), style, WHITE)
+    put_text(rgb, label, (x0 + pad // 2, y0 + text_h + pad // 2), style, WHITE)
     plot_top, plot_bottom = y0 + text_h + pad, y0 + box_h - pad // 2
     if finite.size < 2 or plot_bottom - plot_top < 4:
         return

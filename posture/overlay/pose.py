@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import cv2
 import numpy as np
 
+from posture.metrics.registry import METRICS
 from posture.overlay.style import (
     CENTRE_GREY,
     HEAD_MAGENTA,
@@ -50,8 +52,7 @@ def draw_pose(
     landmarks: np.ndarray,
     *,
     facing: str | None,
-    lean_deg: float | None = None,
-    head_pitch_deg: float | None = None,
+    values: Mapping[str, float] | None = None,
 ) -> None:
     """Draw the skeleton, the torso line with its lean and the head vector with its angle.
 
@@ -61,9 +62,10 @@ def draw_pose(
             presence), in the frame's pixels; an all-NaN row set (nobody) draws nothing.
         facing: `"left"` / `"right"` for a side view, so the lean is signed (+ forward) and the
             head angle is read as pitch; None for front / rear views (tilt angles instead).
-        lean_deg, head_pitch_deg: the measured values to print on the torso line and head
-            vector (so the picture says what the report says); when None, the angles of the
-            drawn lines themselves are printed (the head's then without the neutral offset).
+        values: the frame's metric values (registry ids); the torso line is labelled with
+            `torso_lean_deg` and the head vector with `head_pitch_deg` (side) or
+            `head_yaw_deg` (front, rear), the very numbers the panel and the report show.
+            A line without its value is drawn unlabelled.
 
     Raises:
         ValueError: `rgb` or `landmarks` has the wrong shape, or `facing` is not allowed.
@@ -77,8 +79,10 @@ def draw_pose(
         return
     scale = ui_scale(rgb)
     _draw_skeleton(rgb, landmarks, scale)
-    _draw_torso(rgb, landmarks, scale, facing, lean_deg)
-    _draw_head(rgb, landmarks, scale, facing, head_pitch_deg)
+    values = values or {}
+    _draw_torso(rgb, landmarks, scale, facing, values.get("torso_lean_deg"))
+    head = values.get("head_pitch_deg" if facing else "head_yaw_deg")
+    _draw_head(rgb, landmarks, scale, facing, head)
 
 
 def _point(landmarks: np.ndarray, index: int, min_visibility: float = 0.0) -> np.ndarray | None:
@@ -122,14 +126,6 @@ def _dashed(
         cv2.line(rgb, _ixy(p0), _ixy(p1), color, width_px, cv2.LINE_AA)
 
 
-def lean_angle_deg(hip_xy: np.ndarray, shoulder_xy: np.ndarray, facing: str | None) -> float:
-    """Angle of hip -> shoulder from image vertical; + forward when `facing` is given, else
-    + toward image right."""
-    dx, dy = shoulder_xy - hip_xy
-    angle = math.degrees(math.atan2(dx, -dy))
-    return -angle if facing == "left" else angle
-
-
 def _draw_torso(
     rgb: np.ndarray, landmarks: np.ndarray, scale: float, facing: str | None, lean: float | None
 ) -> None:
@@ -142,15 +138,17 @@ def _draw_torso(
     width_px = thickness(scale, 3.0)
     _dashed(rgb, hip, hip + np.array([0.0, -1.25 * length]), WHITE, thickness(scale), 6 * scale)
     cv2.line(rgb, _ixy(hip), _ixy(top), TORSO_CYAN, width_px, cv2.LINE_AA)
-    angle = lean if lean is not None else lean_angle_deg(hip, shoulder, facing)
-    text = f"lean {angle:+.0f} deg" if facing else f"tilt {abs(angle):.0f} deg"
+    if lean is None or not math.isfinite(lean):
+        return
+    text = f"{METRICS['torso_lean_deg'].label} {lean:+.0f} deg"
     # behind the runner, so it never collides with the head label in front
     _label(rgb, text, top, scale, TORSO_CYAN, side=+1 if facing == "left" else -1)
 
 
 def _draw_head(
-    rgb: np.ndarray, landmarks: np.ndarray, scale: float, facing: str | None, pitch: float | None
+    rgb: np.ndarray, landmarks: np.ndarray, scale: float, facing: str | None, angle: float | None
 ) -> None:
+    """The ear -> nose arrow, labelled with the head pitch (side) or yaw (front, rear)."""
     ear = _mid(landmarks, LM.LEFT_EAR, LM.RIGHT_EAR)
     nose = _point(landmarks, LM.NOSE)
     if ear is None or nose is None or np.allclose(ear, nose):
@@ -159,19 +157,12 @@ def _draw_head(
     cv2.arrowedLine(
         rgb, _ixy(ear), _ixy(tip), HEAD_MAGENTA, thickness(scale, 3.0), cv2.LINE_AA, 0, 0.3
     )
+    if angle is None or not math.isfinite(angle):
+        return
     if facing:
-        if pitch is None:
-            dx, dy = nose - ear
-            pitch = math.degrees(math.atan2(dy, abs(dx)))  # image y points down: + chin down
-        text = f"head {abs(pitch):.0f} deg {'down' if pitch >= 0 else 'up'}"
+        text = f"head {abs(angle):.0f} deg {'down' if angle >= 0 else 'up'}"
     else:
-        left, right = _point(landmarks, LM.LEFT_EAR), _point(landmarks, LM.RIGHT_EAR)
-        if left is None or right is None:
-            return
-        dx, dy = right - left
-        roll = math.degrees(math.atan2(dy, dx))
-        roll = roll - 180.0 if roll > 90 else roll + 180.0 if roll < -90 else roll
-        text = f"head tilt {abs(roll):.0f} deg"
+        text = f"head turned {abs(angle):.0f} deg"
     _label(rgb, text, tip, scale, HEAD_MAGENTA, side=-1 if facing == "left" else +1)
 
 

@@ -16,7 +16,7 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,14 +26,12 @@ import numpy as np
 from posture.errors import ModelUnavailableError
 from posture.pose.landmarks import N_LANDMARKS
 from posture.pose.track import LANDMARK_COLUMNS, PoseTrack
+from posture.progress import FrameProgress
 from posture.settings import PoseSettings
 
 # Must be set before MediaPipe's native libraries load to take effect.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-#: Called after each frame with (frames done, frames expected or 0 when unknown).
-FrameProgress = Callable[[int, int], None]
 
 
 @contextlib.contextmanager

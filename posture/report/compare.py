@@ -218,7 +218,7 @@ def _rule_change(rule_id: str, a: dict[str, Any] | None, b: dict[str, Any] | Non
         rule_id=rule_id,
         a_status=a_status,
         b_status=b_status,
-        a_value=None if a is None else _number(a.get("value")),
-        b_value=None if b is None else _number(b.get("value")),
+        a_value=None if a is None else _number(a.get("typical", a.get("value"))),
+        b_value=None if b is None else _number(b.get("typical", b.get("value"))),
         changed=a_status != b_status,
     )

@@ -238,7 +238,7 @@ def _run_row(report: dict[str, Any], report_path: Path | None, when: datetime) -
         "duration_s": _real(inp.get("duration_s")),
         "view": _text(report.get("view")),
         "facing": _text(report.get("facing")),
-        "status": str(report.get("status", "ok")),
+        "status": str(report.get("status", "analysed")),
         "report_path": None if report_path is None else str(Path(report_path).resolve()),
         "tool_version": _text((report.get("tool") or {}).get("version")),
         "report_schema_version": _int(report.get("schema_version")),
@@ -266,7 +266,7 @@ def _rule_rows(report: dict[str, Any]) -> list[tuple[Any, ...]]:
         (
             str(r["id"]),
             str(r.get("status", "not_measured")),
-            _real(r.get("value")),
+            _real(r.get("typical")),
             _text(r.get("unit")),
         )
         for r in report.get("rules") or []

@@ -16,12 +16,14 @@ import numpy as np
 
 from posture.atomic import write_atomic
 from posture.metrics import METRICS, Analysis
-from posture.pose.track import PoseTrack
 from posture.report.svg import Band, line_plot
-from posture.report.video import annotate_frame, banners
-from posture.source import open_video
+from posture.result import ClipResult
+from posture.rules import Episode, Exercise, RuleResult
 
-_STATUS_COLOR = {"ok": "#2e9e5b", "warn": "#e09a1a", "fail": "#d63a31", "not_measured": "#999"}
+_STATUS_COLOR = {
+    "ok": "#2e9e5b", "warn": "#e09a1a", "fail": "#d63a31", "not_measured": "#999",
+    "exempt": "#5b7fa8",
+}  # fmt: skip
 _THUMB_WIDTH_PX = 420
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;
@@ -51,110 +53,121 @@ def _fmt(value: Any, unit: str = "") -> str:
     return f"{value:.1f} {unit}".strip() if isinstance(value, int | float) else _e(value)
 
 
-def _rule_card(rule: dict[str, Any]) -> str:
-    status = rule["status"]
-    limits = rule.get("limits") or {}
-    sign = ">" if limits.get("direction") == "above" else "<"
-    spans = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in rule.get("spans_s") or [])
-    flagged = " flagged" if status in ("warn", "fail") else ""
+_STATUS_WORDS = {"not_measured": "not measured", "exempt": "allowed here"}
+
+
+def episode_text(rule: RuleResult, e: Episode) -> str:
+    """`6.2-12.2 s, peak 22.0 deg` for one episode (the same words in every output)."""
+    return f"{e.start_s:.1f}-{e.end_s:.1f} s, peak {METRICS[e.metric].format(e.peak)}"
+
+
+def _rule_card(rule: RuleResult) -> str:
+    c = rule.criterion
+    sign = ">" if c.direction == "above" else "<"
+    spec = METRICS[c.metric]
+    status = rule.status
     parts = [
-        f'<div class="card{flagged}" style="--c:{_STATUS_COLOR.get(status, "#999")}">',
-        f'<div class="status">{_e(status.replace("_", " "))}</div>',
-        f"<b>{_e(rule['id'].replace('_', ' '))}</b>",
-        f'<div class="value">{_fmt(rule.get("value"), rule.get("unit", ""))}</div>',
-        f'<div class="muted">warn {sign} {limits.get("warn")}, fail {sign} {limits.get("fail")}'
-        f" {_e(rule.get('unit', ''))}</div>",
+        f'<div class="card{" flagged" if rule.flagged else ""}" '
+        f'style="--c:{_STATUS_COLOR.get(status, "#999")}">',
+        f'<div class="status">{_e(_STATUS_WORDS.get(status, status))}'
+        f"{'' if rule.confidence == 'high' else ' · low confidence'}</div>",
+        f"<b>{_e(rule.title)}</b>",
+        f'<div class="value">{_e(spec.format(rule.typical))} <span class="muted">typical'
+        "</span></div>",
+        f'<div class="muted">{_e(spec.title)}: warn {sign} {c.warn:g}, fail {sign} '
+        f"{c.fail:g} {_e(spec.unit)}</div>",
     ]
-    if status in ("warn", "fail"):
-        parts.append(f"<p><b>{_e(rule['message'])}</b><br>{_e(rule.get('advice', ''))}</p>")
-        if spans:
-            parts.append(f'<div class="muted">when: {_e(spans)}</div>')
-        parts += _exercises(rule.get("exercises") or [])
+    if rule.flagged:
+        parts.append(f"<p><b>{_e(rule.message)}</b><br>{_e(rule.advice)}</p>")
+        when = "; ".join(episode_text(rule, e) for e in rule.episodes)
+        parts.append(
+            f'<div class="muted">when: {_e(when)} ({rule.share:.0%} of the judged time)</div>'
+        )
+        parts += _exercises(rule.exercises)
+    if rule.reasons:
+        parts.append(f'<div class="muted">{_e("; ".join(rule.reasons))}</div>')
     parts.append("</div>")
     return "".join(parts)
 
 
-def _flagged_first(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _flagged_first(rules: tuple[RuleResult, ...]) -> list[RuleResult]:
     order = {"fail": 0, "warn": 1}
-    return sorted(rules, key=lambda r: order.get(r["status"], 2))  # stable: file order kept
+    return sorted(rules, key=lambda r: order.get(r.status, 2))  # stable: file order kept
 
 
-def _exercises(exercises: list[dict[str, Any]]) -> list[str]:
+def _exercises(exercises: tuple[Exercise, ...]) -> list[str]:
     if not exercises:
         return []
     items = "".join(
-        f"<li><b>{_e(x.get('name', ''))}</b>: {_e(x.get('how', ''))} "
-        f"<i>{_e(x.get('dose', ''))}</i></li>"
-        for x in exercises
+        f"<li><b>{_e(x.name)}</b>: {_e(x.how)} <i>{_e(x.dose)}</i></li>" for x in exercises
     )
     intro = "Weak core strength is a cause of this (the source texts); strengthen it:"
     return [f"<p class='muted'>{intro}</p><ul>{items}</ul>"]
 
 
-def _bands_for(metric_id: str, rules: list[dict[str, Any]]) -> list[Band]:
+def _bands_for(metric_id: str, rules: tuple[RuleResult, ...]) -> list[Band]:
     return [
-        Band(float(lim["warn"]), float(lim["fail"]), str(lim["direction"]))
+        Band(r.criterion.warn, r.criterion.fail, r.criterion.direction)
         for r in rules
-        if (lim := r.get("limits") or {}).get("metric") == metric_id
-        and r["status"] != "not_measured"
+        if r.criterion.metric == metric_id and r.status not in ("not_measured", "exempt")
     ]
 
 
-def _plots(analysis: Analysis, rules: list[dict[str, Any]]) -> list[str]:
+def _plots(analysis: Analysis, rules: tuple[RuleResult, ...]) -> list[str]:
     t_s = analysis.timestamps_ms / 1000.0
     out = []
-    for metric_id, spec in METRICS.items():
-        values = analysis.metrics.get(metric_id)
+    for spec in METRICS.values():
+        values = analysis.metrics.get(spec.id)
         if values is None or not np.isfinite(values).any():
             continue
         spans = [
-            (a, b)
-            for r in rules
-            if (r.get("limits") or {}).get("metric") == metric_id
-            for a, b in r.get("spans_s") or []
-        ]
+            (e.start_s, e.end_s) for r in rules if r.flagged for e in r.episodes
+            if e.metric == spec.id
+        ]  # fmt: skip
         svg = line_plot(
-            t_s, values, title=metric_id, unit=spec.unit,
-            bands=_bands_for(metric_id, rules), spans_s=spans,
+            t_s, values, title=spec.title, unit=spec.unit,
+            bands=_bands_for(spec.id, rules), spans_s=spans,
         )  # fmt: skip
         out.append(
-            f"<h3>{_e(metric_id)} <span class='muted'>({_e(spec.unit)}): "
+            f"<h3>{_e(spec.title)} <span class='muted'>({_e(spec.unit)}): "
             f"{_e(spec.summary)}</span></h3>{svg}"
         )
     return out
 
 
-def _key_frames(track: PoseTrack, analysis: Analysis, report: dict[str, Any]) -> list[str]:
-    """A thumbnail with the overlay at the worst moment of each flagged rule."""
-    rules = [r for r in report.get("rules") or [] if r["status"] in ("warn", "fail")]
-    source = open_video(report["input"]["path"])
-    out = []
-    for rule in rules:
-        i = _worst_frame(analysis, rule)
-        if i is None:
+def key_frame_indices(result: ClipResult) -> dict[str, int]:
+    """Rule id -> the frame at the peak of its worst episode, for every flagged rule."""
+    analysis = result.analysis
+    out: dict[str, int] = {}
+    if analysis is None:
+        return out
+    t_s = analysis.timestamps_ms / 1000.0
+    for rule in result.flagged:
+        e = rule.worst
+        if e is None:
             continue
-        t_ms = float(track.timestamps_ms[i])
-        frame = next(iter(source.between(t_ms - 0.5, t_ms + 0.5)), None)
-        if frame is None:
+        values = analysis.metrics[e.metric]
+        inside = (t_s >= e.start_s) & (t_s <= e.end_s) & np.isfinite(values)
+        if not inside.any():
             continue
-        rgb = frame[1].copy()
-        annotate_frame(rgb, i, t_ms, track, analysis, source.info.analysis_scale, banners([rule]))
-        caption = f"{rule['id'].replace('_', ' ')} at {t_ms / 1000:.1f} s: {rule['message']}"
-        out.append(f"<figure>{_jpeg_img(rgb)}<figcaption>{_e(caption)}</figcaption></figure>")
+        scored = np.where(inside, values, np.nan)
+        pick = np.nanargmax if rule.criterion.direction == "above" else np.nanargmin
+        out[rule.id] = int(pick(scored))
     return out
 
 
-def _worst_frame(analysis: Analysis, rule: dict[str, Any]) -> int | None:
-    values = analysis.metrics.get((rule.get("limits") or {}).get("metric", ""))
-    if values is None or not np.isfinite(values).any():
-        return None
-    t_s = analysis.timestamps_ms / 1000.0
-    inside = np.zeros(values.shape, bool)
-    for a, b in rule.get("spans_s") or []:
-        inside |= (t_s >= a) & (t_s <= b)
-    scored = np.where(np.isfinite(values) & (inside | ~inside.any()), values, np.nan)
-    pick = np.nanargmax if rule["limits"]["direction"] == "above" else np.nanargmin
-    return int(pick(scored))
+def _key_frames(result: ClipResult, frames: dict[int, np.ndarray]) -> list[str]:
+    """A thumbnail with the overlay at the worst moment of each flagged rule."""
+    rules = {r.id: r for r in result.rules}
+    out = []
+    for rule_id, i in key_frame_indices(result).items():
+        if i not in frames:
+            continue
+        rule = rules[rule_id]
+        t_s = float(result.track.timestamps_ms[i]) / 1000.0
+        caption = f"{rule.title} at {t_s:.1f} s: {rule.message}"
+        out.append(f"<figure>{_jpeg_img(frames[i])}<figcaption>{_e(caption)}</figcaption></figure>")
+    return out
 
 
 def _jpeg_img(rgb: np.ndarray) -> str:
@@ -200,27 +213,36 @@ def _capture(report: dict[str, Any]) -> str:
     return f"<table>{rows}</table>{notes or '<p>No problems with the capture.</p>'}"
 
 
-def render_html(
-    report: dict[str, Any], track: PoseTrack, analysis: Analysis | None, *, key_frames: bool = True
-) -> str:
-    """The whole page as a string; `key_frames` needs the source video to be readable."""
-    rules = report.get("rules") or []
-    flagged = [r for r in rules if r["status"] in ("warn", "fail")]
-    verdict = (
-        "No runner found in enough frames to analyse." if report["status"] != "ok"
-        else f"{len(flagged)} rule(s) flagged." if flagged else "Good form: no rule flagged."
-    )  # fmt: skip
+def verdict_line(result: ClipResult) -> str:
+    """The page's first line: what to fix first, or that the form is good."""
+    if result.report.status != "analysed":
+        return "No runner found in enough frames to analyse."
+    flagged = result.flagged
+    if not flagged:
+        return "Good form: no rule flagged."
+    first = flagged[0]
+    more = f" ({len(flagged) - 1} more below)" if len(flagged) > 1 else ""
+    e = first.worst
+    when = f", {episode_text(first, e)}" if e is not None else ""
+    return f"Fix first: {first.title.lower()}{when}. {first.cue}.{more}"
+
+
+def render_html(result: ClipResult, key_frames: dict[int, np.ndarray] | None = None) -> str:
+    """The whole page as a string; `key_frames` are annotated frames by index (from the
+    annotated-video pass, `key_frame_indices`), None or empty for none."""
+    report = result.report.to_dict()
+    analysis = result.analysis
     body = [
         f"<h1>Running posture: {_e(Path(report['input']['path']).name)}</h1>",
-        f"<p><b>{_e(verdict)}</b></p>",
+        f"<p><b>{_e(verdict_line(result))}</b></p>",
         # flagged rules first (full width, with advice), the rest as compact cards
-        f'<div class="rules">{"".join(_rule_card(r) for r in _flagged_first(rules))}</div>',
+        f'<div class="rules">{"".join(_rule_card(r) for r in _flagged_first(result.rules))}</div>',
     ]
     if analysis is not None:
-        keys = _key_frames(track, analysis, report) if key_frames else []
+        keys = _key_frames(result, key_frames or {})
         if keys:
             body += ["<h2>Key moments</h2>", *keys]
-        body += ["<h2>Over time</h2>", *_plots(analysis, rules)]
+        body += ["<h2>Over time</h2>", *_plots(analysis, result.rules)]
         body += ["<h2>Per stride</h2>", _stride_table(report.get("strides") or [])]
     body += ["<h2>Capture</h2>", _capture(report)]
     body += ["<h2>Settings</h2>", f"<pre>{_e(json.dumps(report['settings'], indent=2))}</pre>"]
@@ -235,12 +257,7 @@ def render_html(
 
 
 def write_html(
-    report: dict[str, Any],
-    track: PoseTrack,
-    analysis: Analysis | None,
-    path: Path,
-    *,
-    key_frames: bool = True,
+    result: ClipResult, path: Path, *, key_frames: dict[int, np.ndarray] | None = None
 ) -> Path:
     """Write the page atomically; returns `path`."""
-    return write_atomic(path, render_html(report, track, analysis, key_frames=key_frames))
+    return write_atomic(path, render_html(result, key_frames))

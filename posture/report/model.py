@@ -15,8 +15,11 @@ from typing import Any, Literal
 
 from posture import __version__
 
-SCHEMA_VERSION = 1
-Status = Literal["ok", "no_runner"]
+#: 2: rules carry episodes, confidence and reasons (not spans and a quantile value); the
+#: report status `ok` became `analysed`.
+SCHEMA_VERSION = 2
+#: Whether the clip could be analysed at all (verdicts on the posture are the rules').
+ClipStatus = Literal["analysed", "no_runner"]
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class Report:
     """One clip's results.
 
     Attributes:
-        status: `ok`, or `no_runner` when too few frames had a runner to analyse.
+        status: `analysed`, or `no_runner` when too few frames had a runner to analyse.
         input: container facts (path, fps, frame_count, duration_s, width, height, ...).
         pose: pose stage facts (model, frames_with_runner, coverage).
         capture: plain-language warnings about the capture.
@@ -32,7 +35,7 @@ class Report:
         sections: further sections keyed by name (view, metrics, rules, ...).
     """
 
-    status: Status
+    status: ClipStatus
     input: dict[str, Any]
     pose: dict[str, Any]
     capture: dict[str, Any] = field(default_factory=dict)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-_STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "red", "not_measured": "dim"}
+from posture.metrics import METRICS
+from posture.report.html import episode_text, verdict_line
+from posture.result import ClipResult
+from posture.rules import RuleResult
+
+_STATUS_STYLE = {
+    "ok": "green", "warn": "yellow", "fail": "red", "not_measured": "dim", "exempt": "cyan",
+}  # fmt: skip
+_STATUS_WORDS = {"not_measured": "not measured", "exempt": "allowed"}
 
 
-def print_summary(report: dict[str, Any], console: Console, *, report_path: str = "") -> None:
-    """Print one clip's verdicts (or its capture facts until rules exist) as a table."""
+def print_summary(result: ClipResult, console: Console, *, report_path: str = "") -> None:
+    """Print one clip's verdicts as a table, with the capture warnings and notes."""
+    report = result.report.to_dict()
     inp, pose = report["input"], report["pose"]
     title = (
         f"{inp['path']}  {inp['width']}x{inp['height']} @ {inp['fps']:g} fps, "
@@ -20,36 +28,40 @@ def print_summary(report: dict[str, Any], console: Console, *, report_path: str 
     view = report.get("view")
     if view:
         title += f"; view {view}" + (f", facing {report['facing']}" if report.get("facing") else "")
-    rules = report.get("rules") or []
-    if rules:
-        console.print(_rules_table(rules, title))
+    if result.rules:
+        console.print(_rules_table(result.rules, escape(title)))
     else:
-        console.print(title)
-    if report["status"] == "no_runner":
-        console.print("[red]No runner found in enough frames to analyse.[/red]")
+        console.print(escape(title))
+    console.print(f"[bold]{escape(verdict_line(result))}[/bold]")
     for warning in report.get("capture", {}).get("warnings", []):
-        console.print(f"[yellow]capture:[/yellow] {warning}")
+        console.print(f"[yellow]capture:[/yellow] {escape(warning)}")
     for note in report.get("notes", []):
-        console.print(f"[cyan]note:[/cyan] {note}")
+        console.print(f"[cyan]note:[/cyan] {escape(note)}")
     if report_path:
-        console.print(f"report: {report_path}", soft_wrap=True)
+        console.print(f"report: {escape(report_path)}", soft_wrap=True)
 
 
-def _rules_table(rules: list[dict[str, Any]], title: str) -> Table:
+def _when(rule: RuleResult) -> str:
+    if not rule.flagged:
+        return "; ".join(rule.reasons) if rule.status == "not_measured" else ""
+    spans = "; ".join(episode_text(rule, e) for e in rule.episodes)
+    return f"{spans} ({rule.share:.0%} of the run)"
+
+
+def _rules_table(rules: tuple[RuleResult, ...], title: str) -> Table:
     table = Table(title=title, title_justify="left")
-    for column in ("rule", "status", "value", "worst span (s)", "cue"):
+    for column in ("rule", "verdict", "typical", "when", "cue"):
         table.add_column(column)
     for rule in rules:
-        status = rule["status"]
-        value = rule.get("value")
-        shown = "" if value is None else f"{value:.1f} {rule.get('unit', '')}".strip()
-        spans = rule.get("spans_s") or []
-        worst = max(spans, key=lambda s: s[1] - s[0], default=None)
+        status = rule.status
+        word = _STATUS_WORDS.get(status, status)
+        if rule.confidence == "low" and status in ("ok", "warn", "fail"):
+            word += " (low confidence)"
         table.add_row(
-            rule["id"],
-            f"[{_STATUS_STYLE.get(status, '')}]{status}[/]",
-            shown,
-            f"{worst[0]:.1f}-{worst[1]:.1f}" if worst else "",
-            rule.get("message", "") if status in ("warn", "fail") else "",
+            escape(rule.title),
+            f"[{_STATUS_STYLE.get(status, '')}]{escape(word)}[/]",
+            METRICS[rule.criterion.metric].format(rule.typical),
+            escape(_when(rule)),
+            escape(rule.cue) if rule.flagged else "",
         )
     return table

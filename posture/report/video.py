@@ -1,42 +1,28 @@
-"""The annotated video: the source clip with the skeleton, torso and head angles, a metrics
-panel, the vertical-bounce trace and a banner while a rule is broken.
+"""The annotated video: the source clip with the skeleton, torso and head angles, the metrics
+panel, the bounce trace and a banner while a rule is broken.
 
 The source is decoded again frame by frame (never held in memory) with the same decoder as
-the pose stage, so frame `i` of the video is row `i` of the pose track.
+the pose stage, so frame `i` of the video is row `i` of the pose track. The same pass hands
+back the annotated frames the HTML report shows as key moments, so a `posture check` decodes
+the clip at most once more than the pose stage.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from posture.io import VideoWriter
-from posture.metrics import Analysis
-from posture.metrics.config import default_config
-from posture.overlay import draw_banner, draw_hud, draw_pose, draw_trace
+from posture.metrics.live import RECENT_S
+from posture.overlay import FrameOverlay, draw_overlay
 from posture.overlay.panels import Level
-from posture.pose.landmarks import LM
-from posture.pose.track import PoseTrack
+from posture.progress import FrameProgress
+from posture.result import ClipResult
+from posture.rules import RuleResult
 from posture.source import open_video
-
-#: Metrics shown in the panel, in this order, when the view measures them.
-PANEL_METRICS = (
-    "torso_lean_deg",
-    "head_pitch_deg",
-    "neck_flexion_deg",
-    "shoulder_hunch_pct",
-    "vertical_bounce_cm",
-    "lateral_sway_pct_leg",
-    "cadence_spm",
-)
-TRACE_S = 3.0
-#: Not "bounce": the trace's range over TRACE_S includes drift, unlike the per-step metric.
-TRACE_LABEL = "up/down, 3 s:"
-FrameProgress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -49,105 +35,100 @@ class Banner:
     level: Level
 
 
-def rule_title(rule_id: str) -> str:
-    """`lean_forward` -> `Lean forward`."""
-    return rule_id.replace("_", " ").capitalize()
-
-
-def banners(rules: list[dict[str, Any]]) -> list[Banner]:
-    """One banner per flagged span of every warn/fail rule (rule name: cue), worst first."""
+def banners(rules: tuple[RuleResult, ...]) -> list[Banner]:
+    """One banner per episode of every warn/fail rule (rule title: cue), fails first."""
     out = [
-        Banner(
-            float(a),
-            float(b),
-            f"{rule_title(str(r['id']))}: {r['message']}",
-            "fail" if r["status"] == "fail" else "warn",
-        )
+        Banner(e.start_s, e.end_s, f"{r.title}: {r.cue}", e.level)  # type: ignore[arg-type]
         for r in rules
-        if r["status"] in ("warn", "fail")
-        for a, b in r.get("spans_s") or []
+        if r.flagged
+        for e in r.episodes
     ]
     return sorted(out, key=lambda b: b.level != "fail")
 
 
-def body_height_trace_cm(track: PoseTrack, analysis: Analysis) -> np.ndarray:
-    """`(n,)` height of the shoulders in cm above their clip median (NaN where unknown).
+class OverlayPlan:
+    """What every frame of a clip's annotated video shows, prepared once per clip.
 
-    The bounce the report measures is read at the shoulders, so the trace shows the same.
+    `at(i)` gives frame `i`'s overlay: the report's per-frame values, the rolling bounce
+    figure over the last `RECENT_S` (`Analysis.window_summary`, the code of the clip figure)
+    and the banner of every rule broken at that moment.
+
+    Args:
+        result: the analysed clip.
+        scale: maps track pixels to the frame's pixels (the analysis size of a large source).
     """
-    y = np.nanmean(track.landmarks[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], 1], axis=1)
-    body = default_config().body
-    leg_cm = body.leg_over_height * analysis.height_cm if analysis.height_cm else np.nan
-    cm_per_px = leg_cm / analysis.leg_length_px if analysis.leg_length_px else np.nan
-    with np.errstate(all="ignore"):
-        return (np.nanmedian(y) - y) * cm_per_px
+
+    def __init__(self, result: ClipResult, scale: float) -> None:
+        self.result, self.scale = result, scale
+        self.flagged = banners(result.rules)
+        a = result.analysis
+        self.heights_cm = a.body_height_cm() if a is not None else np.zeros(0)
+
+    def at(self, i: int) -> FrameOverlay:
+        track, analysis = self.result.track, self.result.analysis
+        landmarks = track.landmarks[i].copy()
+        landmarks[:, :3] *= self.scale
+        if analysis is None:
+            return FrameOverlay(landmarks, {}, None, None, "ok")
+        t_ms = float(track.timestamps_ms[i])
+        t0_ms = t_ms - RECENT_S * 1000.0
+        active = [b for b in self.flagged if b.start_s <= t_ms / 1000.0 <= b.end_s]
+        first = int(np.searchsorted(track.timestamps_ms, t0_ms))
+        recent = analysis.window_summary("vertical_bounce_cm", t0_ms, t_ms)
+        view = str(analysis.frame_view[i]) or None
+        return FrameOverlay(
+            landmarks=landmarks,
+            values={k: float(v[i]) for k, v in analysis.metrics.items()},
+            view=view,
+            facing=analysis.facing if view == "side" else None,
+            state=active[0].level if active else "ok",
+            banner="  /  ".join(dict.fromkeys(b.text for b in active)) or None,
+            trace_cm=self.heights_cm[first : i + 1],
+            recent_bounce_cm=recent.median if recent.n else None,
+        )
 
 
 def write_annotated_video(
-    track: PoseTrack,
-    analysis: Analysis | None,
-    report: dict[str, Any],
+    result: ClipResult,
     path: Path,
     *,
+    keep: Collection[int] = (),
     progress: FrameProgress | None = None,
-) -> int:
-    """Write `path` (H.264 MP4, source timing and orientation); returns frames written.
+) -> dict[int, np.ndarray]:
+    """Write `path` (H.264 MP4, source timing and orientation) and return the annotated
+    frames whose index is in `keep` (the HTML report's key moments).
 
     Frames larger than the analysis size are written at that size (as the pose model saw
     them). Raises `OutputError` when the file cannot be written.
     """
-    source = open_video(report["input"]["path"])
-    scale = source.info.analysis_scale
-    trace = body_height_trace_cm(track, analysis) if analysis else np.full(track.n_frames, np.nan)
-    flagged = banners(report.get("rules") or [])
-    samples = max(2, round(TRACE_S * track.fps))
+    track = result.track
+    source = open_video(result.info.path)
+    plan = OverlayPlan(result, source.info.analysis_scale)
+    kept: dict[int, np.ndarray] = {}
     with VideoWriter(path, track.fps, timed=True) as writer:
         for i, (t_ms, rgb) in enumerate(source):
             if i >= track.n_frames:
                 break
             frame = rgb.copy()
-            annotate_frame(frame, i, t_ms, track, analysis, scale, flagged)
-            draw_trace(frame, trace[max(0, i - samples + 1) : i + 1], label=TRACE_LABEL)
+            draw_overlay(frame, plan.at(i))
             writer.write(frame, t_ms)
+            if i in keep:
+                kept[i] = frame
             if progress is not None:
                 progress(i + 1, track.n_frames)
-    return writer.frames_written
+    return kept
 
 
-def annotate_frame(
-    frame: np.ndarray,
-    i: int,
-    t_ms: float,
-    track: PoseTrack,
-    analysis: Analysis | None,
-    scale: float,
-    flagged: list[Banner],
-) -> None:
-    """Draw frame `i` (at `t_ms`) in place: pose, metrics panel, banner of active rules.
-
-    `scale` maps track pixels to the frame's pixels (the analysis size of a large source).
-    """
-    landmarks = track.landmarks[i].copy()
-    landmarks[:, :3] *= scale
-    values = {}
-    if analysis is not None:
-        values = {
-            k: float(analysis.metrics[k][i])
-            for k in PANEL_METRICS
-            if k in analysis.metrics and np.isfinite(analysis.metrics[k][i])
-        }
-    side = analysis is not None and analysis.frame_view[i] == "side"
-    if np.isfinite(landmarks[0, 0]):
-        draw_pose(
-            frame,
-            landmarks,
-            facing=analysis.facing if side and analysis else None,
-            lean_deg=values.get("torso_lean_deg"),
-            head_pitch_deg=values.get("head_pitch_deg"),
-        )
-    t_s = t_ms / 1000.0
-    active = [b for b in flagged if b.start_s <= t_s <= b.end_s]
-    draw_hud(frame, values, state=active[0].level if active else "ok")
-    if active:  # `flagged` is worst first; every rule broken now is named
-        texts = dict.fromkeys(b.text for b in active)
-        draw_banner(frame, "  /  ".join(texts), level=active[0].level)
+def annotated_frames(result: ClipResult, indices: Collection[int]) -> dict[int, np.ndarray]:
+    """The annotated frames `indices` without writing a video: each is decoded by seeking."""
+    source = open_video(result.info.path)
+    plan = OverlayPlan(result, source.info.analysis_scale)
+    out = {}
+    for i in sorted(indices):
+        t_ms = float(result.track.timestamps_ms[i])
+        frame = next(iter(source.between(t_ms - 0.5, t_ms + 0.5)), None)
+        if frame is not None:
+            rgb = frame[1].copy()
+            draw_overlay(rgb, plan.at(i))
+            out[i] = rgb
+    return out

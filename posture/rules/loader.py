@@ -13,24 +13,32 @@ from typing import Any
 
 from posture.errors import UsageError
 from posture.metrics.registry import METRICS
-from posture.rules.model import Criterion, Exercise, Rule, RuleSet
+from posture.rules.model import (
+    DEFAULT_MIN_S,
+    DEFAULT_MIN_STRIDES,
+    Criterion,
+    Exercise,
+    Rule,
+    RuleSet,
+)
 from posture.settings import CONTEXTS
 
 SHIPPED_RULES = "rules.toml"
 FORMAT_VERSION = 1
 VIEW_NAMES = ("side", "front", "rear")
 REQUIRED = (
+    "title",
     "metric",
     "direction",
     "warn",
     "fail",
     "views",
-    "min_fraction",
     "min_samples",
     "message",
+    "cue",
     "advice",
 )
-OPTIONAL = ("combine", "also", "exempt_contexts", "relax", "exercises")
+OPTIONAL = ("combine", "also", "exempt_contexts", "relax", "exercises", "min_strides", "min_s")
 
 
 class _Ctx:
@@ -93,6 +101,12 @@ def _criterion(
         raise c.fail(f"{key}.fail", str(exc)) from exc
 
 
+def _count(c: _Ctx, raw: Any, key: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 10_000:
+        raise c.fail(key, f"expected an integer from 1 to 10000, got {raw!r}")
+    return raw
+
+
 def _rule(c: _Ctx, rule_id: str, raw: Any, exercises: dict[str, Exercise]) -> Rule:
     key = f"rules.{rule_id}"
     raw = c.table(raw, key, REQUIRED + OPTIONAL, REQUIRED)
@@ -109,12 +123,14 @@ def _rule(c: _Ctx, rule_id: str, raw: Any, exercises: dict[str, Exercise]) -> Ru
             item, f"{key}.also[{i}]", ("metric", "warn", "fail"), ("metric", "warn", "fail")
         )
         criteria.append(_criterion(c, sub, f"{key}.also[{i}]", direction, views))
-    fraction = c.number(raw["min_fraction"], f"{key}.min_fraction")
-    if not 0.0 < fraction <= 1.0:
-        raise c.fail(f"{key}.min_fraction", f"expected a number in (0, 1], got {fraction}")
-    samples = raw["min_samples"]
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise c.fail(f"{key}.min_samples", f"expected an integer >= 1, got {samples!r}")
+    samples = _count(c, raw["min_samples"], f"{key}.min_samples")
+    min_strides = _count(c, raw.get("min_strides", DEFAULT_MIN_STRIDES), f"{key}.min_strides")
+    min_s = c.number(raw.get("min_s", DEFAULT_MIN_S), f"{key}.min_s")
+    if not 0.0 < min_s <= 600.0:
+        raise c.fail(f"{key}.min_s", f"expected seconds in (0, 600], got {min_s}")
+    levels = {METRICS[cr.metric].level for cr in criteria}
+    if len(levels) > 1:
+        raise c.fail(f"{key}.also", f"all metrics of a rule must have one level, got {levels}")
     relax_raw = c.table(raw.get("relax", {}), f"{key}.relax", CONTEXTS, ())
     relax = {k: c.number(v, f"{key}.relax.{k}") for k, v in relax_raw.items()}
     if any(v < 0 for v in relax.values()):
@@ -122,11 +138,14 @@ def _rule(c: _Ctx, rule_id: str, raw: Any, exercises: dict[str, Exercise]) -> Ru
     ex_ids = c.choices(raw.get("exercises", []), f"{key}.exercises", tuple(exercises))
     return Rule(
         id=rule_id,
+        title=c.text(raw["title"], f"{key}.title"),
         criteria=tuple(criteria),
         views=views,
-        min_fraction=fraction,
         min_samples=samples,
+        min_strides=min_strides,
+        min_s=min_s,
         message=c.text(raw["message"], f"{key}.message"),
+        cue=c.text(raw["cue"], f"{key}.cue"),
         advice=c.text(raw["advice"], f"{key}.advice"),
         combine=c.choice(raw.get("combine", "any"), f"{key}.combine", ("any", "all")),  # type: ignore[arg-type]
         exempt_contexts=c.choices(

@@ -24,11 +24,10 @@ from posture.validate.grid import GRIDS, GridCase, build_grid
 from posture.validate.run import default_cache_dir
 from posture.validate.suite import SuiteResult, run_suite
 from posture.validate.table import render
-from posture.validate.targets import TARGETS, MetricRow, Target
+from posture.validate.targets import MetricRow, Target, targets
 
 __all__ = [
     "GRIDS",
-    "TARGETS",
     "GridCase",
     "MetricRow",
     "SuiteResult",
@@ -42,4 +41,5 @@ __all__ = [
     "run_suite",
     "save_baseline",
     "save_json",
+    "targets",
 ]

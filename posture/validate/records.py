@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from posture.metrics.registry import METRIC_IDS
+from posture.metrics.registry import metric_ids
 from posture.pipeline import analyse_clip
 from posture.pose.track import PoseTrack
-from posture.rules.model import RuleSet, Status
+from posture.rules.model import RuleSet, RuleStatus
 from posture.settings import Settings
 from posture.validate.landmarks import LandmarkErrors, landmark_errors
 from posture.validate.truth import TrueValues, true_statuses, true_values
@@ -31,7 +31,7 @@ class ClipRecord:
         view, facing: what the pipeline detected (None when nobody was found).
         height_estimated_cm: stature the pipeline estimated (NaN when none).
         statuses: rule id -> verdict given (default settings).
-        rule_values: rule id -> the value the verdict was reached on (NaN when none).
+        rule_values: rule id -> the typical value of the rule's metric (NaN when none).
         true_statuses: rule id -> verdict of the rule's limits on the true values.
         landmarks: MediaPipe's landmark errors against the figure's true landmarks.
     """
@@ -43,18 +43,18 @@ class ClipRecord:
     view: str | None
     facing: str | None
     height_estimated_cm: float
-    statuses: dict[str, Status]
+    statuses: dict[str, RuleStatus]
     rule_values: dict[str, float]
-    true_statuses: dict[str, Status]
+    true_statuses: dict[str, RuleStatus]
     landmarks: LandmarkErrors
 
     @property
-    def flags(self) -> dict[str, Status]:
+    def flags(self) -> dict[str, RuleStatus]:
         """Rules given as warn or fail."""
         return {k: s for k, s in self.statuses.items() if s in ("warn", "fail")}
 
     @property
-    def true_flags(self) -> dict[str, Status]:
+    def true_flags(self) -> dict[str, RuleStatus]:
         """Rules whose true verdict is warn or fail."""
         return {k: s for k, s in self.true_statuses.items() if s in ("warn", "fail")}
 
@@ -65,7 +65,7 @@ class _Run:
     view: str | None
     facing: str | None
     height_cm: float
-    statuses: dict[str, Status]
+    statuses: dict[str, RuleStatus]
     rule_values: dict[str, float]
 
 
@@ -73,15 +73,15 @@ def _run(settings: Settings, track_path: Path, rule_ids: tuple[str, ...]) -> _Ru
     """The full pipeline on a saved track: clip medians and the report's rule verdicts."""
     result = analyse_clip(track_path, settings)
     a = result.analysis
-    rules_out = {r["id"]: r for r in result.report.to_dict().get("rules", [])}
-    statuses: dict[str, Status] = {
-        k: rules_out[k]["status"] if k in rules_out else "not_measured" for k in rule_ids
+    given = {r.id: r for r in result.rules}
+    statuses: dict[str, RuleStatus] = {
+        k: given[k].status if k in given else "not_measured" for k in rule_ids
     }
-    values = {k: _f(rules_out[k]["value"]) if k in rules_out else math.nan for k in rule_ids}
+    values = {k: _f(given[k].typical) if k in given else math.nan for k in rule_ids}
     if a is None:  # nobody found: nothing measured
-        return _Run({k: math.nan for k in METRIC_IDS}, None, None, math.nan, statuses, values)
-    medians = {k: a.summary[k].median for k in METRIC_IDS}
-    return _Run(medians, a.view, a.facing, _f(a.height_cm), statuses, values)
+        return _Run({k: math.nan for k in metric_ids()}, None, None, math.nan, statuses, values)
+    medians = {k: a.summary[k].median for k in metric_ids()}
+    return _Run(medians, a.view, a.facing, _f(a.scale.height_cm), statuses, values)
 
 
 def _f(x: object) -> float:

@@ -34,7 +34,7 @@ def metric_table(rows: tuple[MetricRow, ...]) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        target = r.target.text if r.target else "—"
+        target = r.target.describe(r.unit) if r.target else "—"
         lines.append(
             f"| `{r.metric}` | {r.unit} | {r.n} | {_n(r.mean_abs)} | {_n(r.max_abs)} "
             f"| {_n(r.bias):s} | {r.worst or '—'} | {target} | {_result(r)} |"
@@ -96,7 +96,8 @@ def target_summary(result: SuiteResult) -> list[str]:
         if r.target is not None:
             state = "met" if r.met else "NOT MET"
             lines.append(
-                f"- `{r.metric}` {r.target.text}: {state} (max {_n(r.max_abs)} {r.unit}, "
+                f"- `{r.metric}` {r.target.describe(r.unit)}: {state} "
+                f"(max {_n(r.max_abs)} {r.unit}, "
                 f"mean {_n(r.mean_abs)}, {r.n_beyond} of {r.n} clips beyond"
                 + (f", {r.n_missing} not measured" if r.n_missing else "")
                 + ")"

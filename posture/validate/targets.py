@@ -1,4 +1,5 @@
-"""Accuracy targets of issue 4 and the per-metric error rows measured against them."""
+"""Accuracy targets (from the metric registry) and the per-metric error rows measured
+against them."""
 
 from __future__ import annotations
 
@@ -8,48 +9,30 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posture.metrics.registry import METRICS
+from posture.metrics.registry import METRICS, Accuracy
 from posture.validate.records import ClipRecord
 
-
-@dataclass(frozen=True)
-class Target:
-    """A clip passes when |error| <= max(abs_limit, rel_limit x |true value|).
-
-    Attributes:
-        abs_limit: absolute limit in the metric's unit.
-        rel_limit: fraction of the true value (0: none).
-        text: how the target reads in the table.
-    """
-
-    abs_limit: float
-    rel_limit: float
-    text: str
-
-    def limit(self, true_value: float) -> float:
-        return max(self.abs_limit, self.rel_limit * abs(true_value))
-
-
-#: 1 cm of the generator's 175 cm runner's 85.9 cm leg, in % leg.
-_CM_AS_PCT_LEG = 100.0 / 85.925
-TARGETS: dict[str, Target] = {
-    "torso_lean_deg": Target(2.0, 0.0, "<= 2 deg"),
-    "head_pitch_deg": Target(4.0, 0.0, "<= 4 deg"),
-    "neck_flexion_deg": Target(4.0, 0.0, "<= 4 deg"),
-    "head_yaw_sway_deg": Target(4.0, 0.0, "<= 4 deg"),
-    "vertical_bounce_cm": Target(1.0, 0.10, "<= 1 cm or 10 %"),
-    "vertical_bounce_cm@estimated_height": Target(1.0, 0.10, "<= 1 cm or 10 %"),
-    "vertical_bounce_pct_leg": Target(_CM_AS_PCT_LEG, 0.10, "<= 1 cm (1.16 % leg) or 10 %"),
-    "cadence_spm": Target(2.0, 0.0, "<= 2 spm"),
-}
-#: Table rows: the registry's metrics, bounce in cm also with the estimated height, and the
-#: estimated stature itself.
-ROWS: tuple[str, ...] = (
-    *METRICS,
-    "vertical_bounce_cm@estimated_height",
-    "height_cm@estimated",
-)
+#: An accuracy target (declared with the metric in the registry).
+Target = Accuracy
+#: The bounce target in cm also applies with the height the pipeline estimates.
+_EXTRA_TARGETS = {"vertical_bounce_cm@estimated_height": "vertical_bounce_cm"}
 ROW_UNITS = {"vertical_bounce_cm@estimated_height": "cm", "height_cm@estimated": "cm"}
+
+
+def targets() -> dict[str, Accuracy]:
+    """Row id -> target: every registry metric with an accuracy target, plus the extra rows."""
+    out = {s.id: s.accuracy for s in METRICS.values() if s.accuracy is not None}
+    for row, metric in _EXTRA_TARGETS.items():
+        accuracy = METRICS[metric].accuracy
+        if accuracy is not None:
+            out[row] = accuracy
+    return out
+
+
+def rows() -> tuple[str, ...]:
+    """Table rows: the registry's metrics, bounce in cm also with the estimated height, and
+    the estimated stature itself."""
+    return (*METRICS, *_EXTRA_TARGETS, "height_cm@estimated")
 
 
 def _pair(row: str) -> Callable[[ClipRecord], tuple[float, float]]:
@@ -60,7 +43,7 @@ def _pair(row: str) -> Callable[[ClipRecord], tuple[float, float]]:
         return lambda r: (r.height_estimated_cm, r.true.height_cm)
     if row == "vertical_bounce_cm":  # the cm target assumes the runner's height is known
         return lambda r: (r.measured_height_given[row], r.true.values[row])
-    return lambda r: (r.measured[row], r.true.values[row])
+    return lambda r: (r.measured.get(row, math.nan), r.true.values.get(row, math.nan))
 
 
 @dataclass(frozen=True)
@@ -108,7 +91,7 @@ def metric_row(row: str, records: Sequence[ClipRecord]) -> MetricRow:
         errs.append(measured - true)
         trues.append(true)
     e = np.asarray(errs, dtype=float)
-    target = TARGETS.get(row)
+    target = targets().get(row)
     n_beyond = 0
     if target is not None:
         n_beyond = sum(abs(x) > target.limit(t) for x, t in zip(errs, trues, strict=True))
@@ -130,5 +113,5 @@ def metric_row(row: str, records: Sequence[ClipRecord]) -> MetricRow:
 
 def metric_rows(records: Sequence[ClipRecord]) -> list[MetricRow]:
     """Every row of `ROWS` that has at least one clip with a true value."""
-    rows = [metric_row(k, records) for k in ROWS]
-    return [r for r in rows if r.n]
+    out = [metric_row(k, records) for k in rows()]
+    return [r for r in out if r.n]

@@ -18,7 +18,8 @@ import numpy as np
 
 from posture.metrics.registry import METRICS
 from posture.pose.landmarks import LM
-from posture.rules.model import STATUS_ORDER, Rule, RuleSet, Status
+from posture.rules.engine import is_exempt, level_of
+from posture.rules.model import LEVELS, Rule, RuleSet, RuleStatus
 from posture.synth import SynthParams
 from posture.synth.clip import ClipModel
 from posture.synth.truth import compute_truth
@@ -120,6 +121,7 @@ def true_values(truth: dict[str, Any]) -> TrueValues:
         "ear_shoulder_over_torso": ratio,
         "shoulder_hunch_pct": 100.0 * (1.0 - ratio / _neutral_ratio(params)),
         "shoulder_rounding_pct_torso": _median(rounding_pct_torso(lm, forward)),
+        "head_yaw_deg": _median(frames["head_yaw_deg"]),
         "head_yaw_sway_deg": _median(
             _stride_ranges(np.asarray(frames["head_yaw_deg"]), t_ms, strides)
         ),
@@ -138,26 +140,24 @@ def true_values(truth: dict[str, Any]) -> TrueValues:
     )
 
 
-def true_status(rule: Rule, tv: TrueValues, context: str = "flat") -> Status:
-    """The rule's verdict on the true values (its limits, views, combine and min_samples)."""
+def true_status(rule: Rule, tv: TrueValues, context: str = "flat") -> RuleStatus:
+    """The rule's verdict on the true values, by the rule engine (`level_of`), with the
+    pipeline's view and sample-count conditions. The generator holds one posture through a
+    clip, so its true level is the level of its true values."""
     if tv.view not in rule.views:
         return "not_measured"
-    relax = rule.relax.get(context, 0.0)
-    statuses: list[Status] = []
+    values = {}
     for crit in rule.criteria:
-        c = crit.relaxed(relax) if relax else crit
-        basis = METRICS[c.metric].basis
-        enough = tv.n_intervals if basis == "clip" else tv.n_strides
-        value = tv.values[c.metric]
-        if math.isfinite(value) and (basis == "frame" or enough >= rule.min_samples):
-            statuses.append(c.status(value))
-    if not statuses:
+        kind = METRICS[crit.metric].level
+        enough = tv.n_intervals if kind == "clip" else tv.n_strides
+        ok = kind == "frame" or enough >= rule.min_samples
+        values[crit.metric] = tv.values[crit.metric] if ok else math.nan
+    level = level_of(rule, context, values)
+    if level < 0:
         return "not_measured"
-    pick = max if rule.combine == "any" else min
-    status = pick(statuses, key=lambda s: STATUS_ORDER[s])
-    return "ok" if context in rule.exempt_contexts else status
+    return "exempt" if is_exempt(rule, context) else LEVELS[level]
 
 
-def true_statuses(rules: RuleSet, tv: TrueValues, context: str = "flat") -> dict[str, Status]:
+def true_statuses(rules: RuleSet, tv: TrueValues, context: str = "flat") -> dict[str, RuleStatus]:
     """Rule id -> true verdict, in the rule file's order."""
     return {r.id: true_status(r, tv, context) for r in rules.rules}

@@ -1,0 +1,154 @@
+"""The built-in metrics: one registry entry each, with the function that computes it.
+
+Adding a metric: write its formula (a function of `FrameInputs`, `StepInputs`,
+`StrideInputs` or `ClipInputs`, usually in `geometry.py` or `gait.py`), add its `MetricSpec`
+here, give a rule in `posture/rules/rules.toml` if it is judged, and document it in
+docs/METRICS.md. Everything else (report, schema, CSV, plots, panels, history, compare,
+validate) derives from the entry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posture.metrics import geometry as g
+from posture.metrics.gait import detrended_range, plain_range
+from posture.metrics.inputs import ClipInputs, ClipValue, FrameInputs, StepInputs, StrideInputs
+from posture.metrics.registry import (
+    ALL_VIEWS,
+    FRONT_REAR,
+    SIDE,
+    Accuracy,
+    MetricSpec,
+    register,
+)
+from posture.pose.landmarks import LM
+
+_SHOULDERS = (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
+_HIPS = (LM.LEFT_HIP, LM.RIGHT_HIP)
+_EARS = (LM.LEFT_EAR, LM.RIGHT_EAR)
+_TRUNK = (*_SHOULDERS, *_HIPS)
+_HEAD = (LM.NOSE, *_EARS)
+_LEGS = (*_HIPS, LM.LEFT_KNEE, LM.RIGHT_KNEE, LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
+#: 1 cm of a 175 cm runner's 85.9 cm leg, in % leg (the bounce target in % leg).
+_CM_AS_PCT_LEG = 100.0 / 85.925
+
+
+def _hunch(f: FrameInputs) -> np.ndarray:
+    r = f.values["ear_shoulder_over_torso"]
+    side = g.shoulder_hunch_pct(r, f.config.r_neutral("side"))
+    front = g.shoulder_hunch_pct(r, f.config.r_neutral("front"))
+    return np.where(f.view == "side", side, front)
+
+
+def cv_pct(intervals: np.ndarray) -> float:
+    """Coefficient of variation in % (sample std / mean); NaN with fewer than 4 intervals."""
+    if intervals.size < 4:
+        return float("nan")
+    return float(np.std(intervals, ddof=1) / np.mean(intervals) * 100.0)
+
+
+def _cadence_cv(c: ClipInputs) -> ClipValue:
+    rolling = np.array([cv_pct(c.intervals_ms[lo:hi]) for lo, hi in c.stride_windows])
+    return ClipValue(rolling.reshape(-1), cv_pct(c.intervals_ms), int(c.intervals_ms.size))
+
+
+def _bounce_pct_leg(s: StepInputs) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return s.rise_px / s.scale.leg_length_px * 100.0
+
+
+for _spec in (
+    MetricSpec(
+        "torso_lean_deg", "deg", SIDE, "frame", "Torso lean", "lean",
+        "hip-mid -> shoulder-mid from vertical, + forward",
+        lambda f: g.torso_lean_deg(f.lm, f.forward),
+        landmarks=_TRUNK, panel=True, trend=True, plot_min_range=10.0,
+        accuracy=Accuracy(2.0),
+    ),
+    MetricSpec(
+        "head_pitch_deg", "deg", SIDE, "frame", "Head pitch", "head",
+        "ear -> nose below horizontal minus neutral, + looking down",
+        lambda f: g.head_pitch_deg(f.lm, f.forward, f.config.head.pitch_neutral_deg),
+        landmarks=_HEAD, panel=True, trend=True, plot_min_range=10.0,
+        accuracy=Accuracy(4.0),
+    ),
+    MetricSpec(
+        "neck_flexion_deg", "deg", SIDE, "frame", "Neck flexion", "neck",
+        "shoulder-mid -> ear-mid against the torso line, + head forward",
+        lambda f: g.neck_flexion_deg(f.lm, f.forward),
+        landmarks=(*_EARS, *_TRUNK), panel=True, plot_min_range=10.0,
+        accuracy=Accuracy(4.0),
+    ),
+    MetricSpec(
+        "ear_shoulder_over_torso", "ratio", ("side", "front"), "frame", "Ear-shoulder distance",
+        "ear-shoulder", "|ear-mid -> shoulder-mid| / |shoulder-mid -> hip-mid|",
+        lambda f: g.ear_shoulder_over_torso(f.lm),
+        landmarks=(*_EARS, *_TRUNK), digits=2, plot_min_range=0.1,
+    ),
+    MetricSpec(
+        "shoulder_hunch_pct", "%", ("side", "front"), "frame", "Shoulder hunch", "hunch",
+        "ear-shoulder distance shortened vs neutral, + shrugged",
+        _hunch, landmarks=(*_EARS, *_TRUNK), panel=True, trend=True, plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "shoulder_rounding_pct_torso", "% torso", SIDE, "frame", "Shoulder rounding",
+        "rounding", "shoulder-mid ahead of the hip -> ear line, + rounded",
+        lambda f: g.shoulder_rounding_pct_torso(f.lm, f.forward),
+        landmarks=(*_EARS, *_TRUNK), plot_min_range=10.0,
+    ),
+    MetricSpec(
+        "head_yaw_deg", "deg", FRONT_REAR, "frame", "Head yaw", "head yaw",
+        "head turned left/right from the nose offset between the ears",
+        lambda f: g.head_yaw_deg(f.lm, f.config.head.depth_over_half_ear_width),
+        landmarks=_HEAD, plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "head_yaw_sway_deg", "deg", FRONT_REAR, "stride", "Head shaking", "head sway",
+        "peak-to-peak head yaw per stride",
+        lambda s: plain_range_all(s.frames["head_yaw_deg"], s),
+        landmarks=_HEAD, panel=True, plot_min_range=20.0, accuracy=Accuracy(4.0),
+    ),
+    MetricSpec(
+        "vertical_bounce_pct_leg", "% leg", ALL_VIEWS, "step", "Vertical bounce (% leg)",
+        "bounce", "body rise per step (read at the shoulders), % leg length",
+        _bounce_pct_leg, landmarks=(*_SHOULDERS, *_LEGS), plot_min_range=5.0,
+        accuracy=Accuracy(_CM_AS_PCT_LEG, 0.10),
+    ),
+    MetricSpec(
+        "vertical_bounce_cm", "cm", ALL_VIEWS, "step", "Vertical bounce", "bounce",
+        "body rise per step (read at the shoulders), cm",
+        lambda s: s.rise_px * s.scale.cm_per_px,
+        landmarks=(*_SHOULDERS, *_LEGS), panel=True, trend=True, plot_min_range=4.0,
+        accuracy=Accuracy(1.0, 0.10),
+    ),
+    MetricSpec(
+        "lateral_sway_pct_leg", "% leg", FRONT_REAR, "stride", "Side-to-side sway", "sway",
+        "pelvis side-to-side peak-to-peak per stride, % leg length",
+        lambda s: detrended_range_all(s.signal_px[:, 0], s) / s.scale.leg_length_px * 100.0,
+        landmarks=(*_HIPS, *_LEGS), panel=True, trend=True, plot_min_range=5.0,
+    ),
+    MetricSpec(
+        "cadence_spm", "steps/min", ALL_VIEWS, "step", "Cadence", "cadence",
+        "steps per minute", lambda s: 60000.0 / s.dt_ms,
+        landmarks=_SHOULDERS, panel=True, trend=True, digits=0, plot_min_range=20.0,
+        accuracy=Accuracy(2.0), aggregate="rate",
+    ),
+    MetricSpec(
+        "cadence_cv_pct", "%", ALL_VIEWS, "clip", "Pace evenness (step-time variation)",
+        "pace CV", "coefficient of variation of step intervals", _cadence_cv,
+        landmarks=_SHOULDERS, plot_min_range=10.0,
+    ),
+):  # fmt: skip
+    register(_spec)
+
+
+def plain_range_all(x: np.ndarray, s: StrideInputs) -> np.ndarray:
+    """`(m,)` peak-to-peak of the frame series `x` over each stride."""
+    return np.array([plain_range(x, a, b) for a, b in zip(s.a, s.b, strict=True)], np.float64)
+
+
+def detrended_range_all(x: np.ndarray, s: StrideInputs) -> np.ndarray:
+    """`(m,)` peak-to-peak of `x` over each stride after removing the line joining its ends."""
+    pairs = zip(s.a, s.b, strict=True)
+    return np.array([detrended_range(x, a, b) for a, b in pairs], np.float64)
