@@ -25,6 +25,8 @@ from posture.cli.common import (
     progress_bar,
 )
 from posture.errors import PostureError
+from posture.gate.outputs import check_out_dir
+from posture.gate.text import printable
 
 
 def live(
@@ -79,10 +81,11 @@ def live(
         options = LiveOptions(
             source=camera, duration_s=duration, out_dir=out, paced=not as_fast_as_possible
         )
+        check_out_dir(out)  # before the session, not when it is saved
     except PostureError as exc:
         exit_with(exc)
     except ValueError as exc:
-        typer.echo(f"posture: error: {exc}", err=True)
+        typer.echo(f"posture: error: {printable(exc)}", err=True)
         raise typer.Exit(2) from exc
     speaker = find_speaker() if voice else None
     if voice and speaker is None:
@@ -106,7 +109,8 @@ def live(
     report = saved.result.report
     live_info = report.sections["live"]
     if live_info["end"]["reason"] == "failed":
-        typer.echo(f"posture: warning: {live_info['end']['message']}; session saved", err=True)
+        message = printable(live_info["end"]["message"])
+        typer.echo(f"posture: warning: {message}; session saved", err=True)
     print_summary(report.to_dict(), err, report_path=str(saved.outputs.report_json))
     lat = live_info["latency_ms"]
     err.print(
