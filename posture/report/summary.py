@@ -7,6 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from posture.gate.text import rich_safe
+
 _STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "red", "not_measured": "dim"}
 
 
@@ -14,12 +16,13 @@ def print_summary(report: dict[str, Any], console: Console, *, report_path: str 
     """Print one clip's verdicts (or its capture facts until rules exist) as a table."""
     inp, pose = report["input"], report["pose"]
     title = (
-        f"{inp['path']}  {inp['width']}x{inp['height']} @ {inp['fps']:g} fps, "
+        f"{rich_safe(inp['path'])}  {inp['width']}x{inp['height']} @ {inp['fps']:g} fps, "
         f"{inp['duration_s']:.1f} s; runner in {pose['coverage']:.0%} of frames"
     )
     view = report.get("view")
     if view:
-        title += f"; view {view}" + (f", facing {report['facing']}" if report.get("facing") else "")
+        facing = report.get("facing")
+        title += f"; view {rich_safe(view)}" + (f", facing {rich_safe(facing)}" if facing else "")
     rules = report.get("rules") or []
     if rules:
         console.print(_rules_table(rules, title))
@@ -28,11 +31,11 @@ def print_summary(report: dict[str, Any], console: Console, *, report_path: str 
     if report["status"] == "no_runner":
         console.print("[red]No runner found in enough frames to analyse.[/red]")
     for warning in report.get("capture", {}).get("warnings", []):
-        console.print(f"[yellow]capture:[/yellow] {warning}")
+        console.print(f"[yellow]capture:[/yellow] {rich_safe(warning)}")
     for note in report.get("notes", []):
-        console.print(f"[cyan]note:[/cyan] {note}")
+        console.print(f"[cyan]note:[/cyan] {rich_safe(note)}")
     if report_path:
-        console.print(f"report: {report_path}", soft_wrap=True)
+        console.print(f"report: {rich_safe(report_path)}", soft_wrap=True)
 
 
 def _rules_table(rules: list[dict[str, Any]], title: str) -> Table:
@@ -42,14 +45,14 @@ def _rules_table(rules: list[dict[str, Any]], title: str) -> Table:
     for rule in rules:
         status = rule["status"]
         value = rule.get("value")
-        shown = "" if value is None else f"{value:.1f} {rule.get('unit', '')}".strip()
+        shown = "" if value is None else f"{value:.1f} {rich_safe(rule.get('unit', ''))}".strip()
         spans = rule.get("spans_s") or []
         worst = max(spans, key=lambda s: s[1] - s[0], default=None)
         table.add_row(
-            rule["id"],
-            f"[{_STATUS_STYLE.get(status, '')}]{status}[/]",
+            rich_safe(rule["id"]),
+            f"[{_STATUS_STYLE.get(status, '')}]{rich_safe(status)}[/]",
             shown,
             f"{worst[0]:.1f}-{worst[1]:.1f}" if worst else "",
-            rule.get("message", "") if status in ("warn", "fail") else "",
+            rich_safe(rule.get("message", "")) if status in ("warn", "fail") else "",
         )
     return table
