@@ -44,8 +44,8 @@ from posture.batch.summary import (
 )
 from posture.batch.task import ClipResult
 from posture.errors import OutputError, PostureError, UsageError
-from posture.gate.files import OWN_JSON, read_text
 from posture.gate.outputs import check_out_dir, open_lock_file
+from posture.gate.report import read_report
 from posture.rules import load_rules
 from posture.settings import Settings
 
@@ -237,9 +237,9 @@ def _resumed_row(job: ClipJob, out_dir: Path, digest: str) -> Row | None:
     if sidecar is None:
         return None
     try:
-        report = json.loads(read_text(out_dir / f"{job.name}.report.json", OWN_JSON))
-    except (PostureError, ValueError, RecursionError):
-        return None  # unreadable report: analyse the clip again
+        report = read_report(out_dir / f"{job.name}.report.json")
+    except PostureError:
+        return None  # unreadable or edited report: analyse the clip again
     link = _link(out_dir, job.name)
     return report_row(job, report, elapsed_s=sidecar.elapsed_s, link=link, resumed=True)
 

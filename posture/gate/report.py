@@ -67,6 +67,12 @@ def _check_sections(path: Path, doc: dict[str, Any]) -> None:
     inp = doc.get("input")
     if not isinstance(inp, dict) or not isinstance(inp.get("path"), str):
         raise _fail(path, "input", f"is {describe(inp)}, expected an object with a text `path`")
+    for key in ("pose", "capture", "settings"):
+        if not isinstance(doc.get(key, {}), dict):
+            raise _fail(path, key, f"is {describe(doc[key])}, expected an object")
+    for key in ("view", "facing"):
+        if not isinstance(doc.get(key), str | None):
+            raise _fail(path, key, f"is {describe(doc[key])}, expected text or null")
     _check_metrics(path, doc.get("metrics", {}))
     _check_rules(path, doc.get("rules", []))
 

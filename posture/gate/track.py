@@ -200,9 +200,9 @@ def _input(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise _Bad(f"meta.input is {describe(raw)}, expected an object")
     for key, types in _INPUT_TYPES.items():
-        value = raw.get(key)
-        if value is None:
+        if key not in raw:
             continue
+        value = raw[key]
         if isinstance(value, bool) or not isinstance(value, types):
             wanted = "/".join(t.__name__ for t in types)
             raise _Bad(f"meta.input.{key} is {describe(value)}, expected {wanted}")
@@ -212,7 +212,7 @@ def _input(raw: Any) -> dict[str, Any]:
         raise _Bad(f"meta.input.rotation_deg is {raw['rotation_deg']!r}, expected 0/90/180/270")
     if not all(isinstance(w, str) for w in raw.get("warnings") or []):
         raise _Bad("meta.input.warnings must be a list of text")
-    if raw.get("sha256") is not None and not _SHA256.match(raw["sha256"]):
+    if "sha256" in raw and not _SHA256.match(raw["sha256"]):
         raise _Bad("meta.input.sha256 must be 64 hex digits")
     return dict(raw)
 
