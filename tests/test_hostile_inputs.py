@@ -33,7 +33,7 @@ pytestmark = pytest.mark.model  # the saved track is made with the model once pe
 
 
 def check_track(track: Path, *extra: str) -> list[str]:
-    return ["check", str(track), "--out", "out", "--quiet", *extra]
+    return ["check", str(track), "--out", "out", "--quiet", "--no-video", *extra]
 
 
 def with_rules(text: str) -> object:
