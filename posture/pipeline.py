@@ -16,6 +16,8 @@ import numpy as np
 
 from posture.atomic import write_atomic
 from posture.errors import BadInputError
+from posture.gate.outputs import check_out_dir
+from posture.gate.track import source_record, verified_source
 from posture.metrics import Analysis, MetricConfig, analyse
 from posture.pose.track import PoseTrack
 from posture.progress import FrameProgress
@@ -49,6 +51,7 @@ def check(
     progress: FrameProgress | None = None,
     model_progress: Any = None,
     output_progress: FrameProgress | None = None,
+    stem: str | None = None,
 ) -> Report:
     """Analyse one clip (a video, or a `.pose.npz` track saved by an earlier run).
 
@@ -60,6 +63,7 @@ def check(
         progress: called per frame during pose estimation.
         model_progress: passed to the model store while it fetches the model (bytes progress).
         output_progress: called per frame while the annotated video is written.
+        stem: output file names' stem; `clip_stem(path)` when None.
 
     Returns:
         The report; `report.status == "no_runner"` when too few frames had a runner.
@@ -70,7 +74,7 @@ def check(
     """
     result = check_clip(
         path, settings, out_dir=out_dir, progress=progress, model_progress=model_progress,
-        output_progress=output_progress,
+        output_progress=output_progress, stem=stem,
     )  # fmt: skip
     return result.report
 
@@ -83,12 +87,15 @@ def check_clip(
     progress: FrameProgress | None = None,
     model_progress: Any = None,
     output_progress: FrameProgress | None = None,
+    stem: str | None = None,
 ) -> ClipResult:
     """`check`, returning the typed result (report, track, analysis, rule verdicts)."""
     settings = settings or Settings()
+    if out_dir is not None:
+        check_out_dir(Path(out_dir))  # before the analysis, not after it
     result = analyse_clip(path, settings, progress=progress, model_progress=model_progress)
     if out_dir is not None:
-        stem = clip_stem(Path(path))
+        stem = stem or clip_stem(Path(path))
         write_outputs(
             result, Path(out_dir), stem=stem, outputs=settings.outputs, progress=output_progress
         )
@@ -151,25 +158,33 @@ def run_pose(
     if track.n_frames == 0:
         raise BadInputError(f"{path}: the video has no frames that can be decoded")
     info = source.info
-    track.meta["input"] = input_section(info, decoded_frames=track.n_frames)
+    # The absolute path, size and hash let a later re-analysis trust the path (`_load_track`).
+    track.meta["input"] = {
+        **input_section(info, decoded_frames=track.n_frames),
+        **source_record(path),
+    }
     track.meta["brightness_mean"] = round(float(np.mean(brightness)), 1)
     return track, info
 
 
 def _load_track(path: Path) -> tuple[PoseTrack, VideoInfo]:
-    track = PoseTrack.load(path)
+    track = PoseTrack.load(path)  # every value the analysis uses is checked here
     meta = track.meta.get("input", {})
+    source, why_not = verified_source(meta)
+    warnings = list(meta.get("warnings", ()))
+    if why_not:
+        warnings.append(f"{why_not}, so there is no annotated video and no key frames")
     w, h = track.resolution_wh
     info = VideoInfo(
-        path=Path(meta.get("path", path)),
+        path=source or path,  # never a stored path that was not verified
         fps=track.fps,
         frame_count=int(meta.get("frame_count", track.n_frames)),
-        duration_s=float(meta.get("duration_s", track.n_frames / max(track.fps, 1e-9))),
+        duration_s=float(meta.get("duration_s", track.n_frames / track.fps)),
         width=w,
         height=h,
         rotation_deg=int(meta.get("rotation_deg", 0)),
         codec=str(meta.get("codec", "")),
-        warnings=tuple(meta.get("warnings", ())),
+        warnings=tuple(warnings),
     )
     return track, info
 
@@ -254,6 +269,11 @@ def settings_section(settings: Settings) -> dict[str, Any]:
     return data
 
 
+def _is_source_video(path: Path) -> bool:
+    """True when `path` is a video to decode again (not a track, a camera or a stream)."""
+    return path.is_file() and not path.name.endswith(TRACK_SUFFIX)
+
+
 def clip_stem(path: Path) -> str:
     """Output name stem of a clip: `run.mp4` -> `run`, `run.pose.npz` -> `run`."""
     name = path.name
@@ -288,7 +308,7 @@ def write_outputs(
     if outputs.csv and track.n_frames:
         path = out_dir / f"{stem}.frames.csv"
         written["frames_csv"] = write_frames_csv(result, path)
-    has_source = Path(result.info.path).is_file() and track.n_frames > 0
+    has_source = _is_source_video(result.info.path) and track.n_frames > 0
     wanted = set(key_frame_indices(result).values()) if outputs.html and has_source else set()
     key_frames = {}
     if outputs.video and has_source:

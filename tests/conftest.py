@@ -55,3 +55,21 @@ def pose_track(tmp_path_factory: pytest.TempPathFactory, model_path: Path):  # t
         return cache[video]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def zygote():
+    """A warm interpreter that runs `posture` command lines in forked children (fast)."""
+    from tests.cli_zygote import Zygote
+
+    z = Zygote()
+    yield z
+    z.close()
+
+
+@pytest.fixture(scope="session")
+def saved(tmp_path_factory: pytest.TempPathFactory, model_path: Path):
+    """samples/good_form_side.mp4 analysed once per session: its track and report."""
+    from tests.hostile import make_saved
+
+    return make_saved(tmp_path_factory.mktemp("saved"))

@@ -169,7 +169,9 @@ def test_summary_json_is_plain_json(tmp_path: Path) -> None:
 
     data = json.loads(to_json([_row("a", "analysed", "warn"), _row("b", "pending")]))
     assert data["counts"]["analysed"] == 1 and data["counts"]["pending"] == 1
-    assert data["rows"][0]["rules"] == [{"id": "r0", "status": "warn", "typical": 1.5, "unit": "deg"}]
+    assert data["rows"][0]["rules"] == [
+        {"id": "r0", "status": "warn", "typical": 1.5, "unit": "deg"}
+    ]
 
 
 def test_inputs_that_match_nothing_are_error_rows_without_the_model(tmp_path: Path) -> None:

@@ -14,16 +14,17 @@ Moving the folder changes the names, and the clips are analysed again.
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from posture.gate.outputs import hashed_stem
 from posture.pipeline import clip_stem
 
 VIDEO_EXTENSIONS: tuple[str, ...] = ("mp4", "mov", "m4v", "avi", "mkv", "webm")
 _GLOB_CHARS = frozenset("*?[")
+ANNOTATED_SUFFIX = ".annotated.mp4"  # the only video a batch writes
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,7 @@ class ClipJob:
 
 def output_name(path: Path) -> str:
     """Unique, stable output stem of a clip: `<stem>-<first 8 hex of sha256(abs path)>`."""
-    digest = hashlib.sha256(str(path.absolute()).encode("utf-8")).hexdigest()[:8]
-    return f"{clip_stem(path)}-{digest}"
+    return hashed_stem(path, clip_stem(path))
 
 
 def is_video_name(path: Path) -> bool:
@@ -54,19 +54,23 @@ def is_video_name(path: Path) -> bool:
     return path.suffix.lower().lstrip(".") in VIDEO_EXTENSIONS
 
 
-def expand_inputs(inputs: Sequence[str]) -> list[ClipJob]:
+def expand_inputs(inputs: Sequence[str], exclude: Path | None = None) -> list[ClipJob]:
     """Files, folders and globs -> clip jobs, in input order, duplicates dropped.
 
     Args:
         inputs: as typed on the command line.
+        exclude: the batch's output folder: the annotated videos in it are never found by
+            a folder or a glob, so a re-run does not analyse its own outputs (a file named
+            explicitly is still taken).
 
     Returns:
         One job per clip; inputs that match nothing give a job with `problem` set.
     """
     jobs: list[ClipJob] = []
     seen: set[Path] = set()
+    skip = exclude.resolve() if exclude is not None else None
     for spec in inputs:
-        paths, problem = _paths_of(spec)
+        paths, problem = _paths_of(spec, skip)
         if problem:
             jobs.append(ClipJob(len(jobs), Path(spec), output_name(Path(spec)), problem))
             continue
@@ -78,11 +82,11 @@ def expand_inputs(inputs: Sequence[str]) -> list[ClipJob]:
     return jobs
 
 
-def _paths_of(spec: str) -> tuple[list[Path], str]:
+def _paths_of(spec: str, skip: Path | None) -> tuple[list[Path], str]:
     """The clip paths one input stands for, or ([], why it stands for none)."""
     path = Path(spec).expanduser()
     if path.is_dir():
-        found = sorted(_videos_under(path))
+        found = sorted(_videos_under(path, skip))
         if not found:
             kinds = ", ".join(VIDEO_EXTENSIONS)
             return [], f"{spec}: the folder holds no video files ({kinds})"
@@ -91,23 +95,33 @@ def _paths_of(spec: str) -> tuple[list[Path], str]:
         # A missing file is analysed like any other and fails with the reader's message.
         return [path.absolute()], ""
     matches = sorted(glob.glob(os.path.expanduser(spec), recursive=True))
-    files = [p for m in matches for p in _expand_match(Path(m))]
+    files = [p for m in matches for p in _expand_match(Path(m), skip)]
     if not files:
         return [], f"{spec}: no video files match this pattern"
     return files, ""
 
 
-def _expand_match(path: Path) -> Iterable[Path]:
+def _expand_match(path: Path, skip: Path | None) -> Iterable[Path]:
     if path.is_dir():
-        yield from sorted(_videos_under(path))
-    elif path.is_file() and is_video_name(path):  # a glob is a search, like a folder
-        yield path.absolute()
+        yield from sorted(_videos_under(path, skip))
+    elif path.is_file() and is_video_name(path) and not _is_output(path, skip):
+        yield path.absolute()  # a glob is a search, like a folder
 
 
-def _videos_under(folder: Path) -> Iterable[Path]:
+def _is_output(path: Path, out_dir: Path | None) -> bool:
+    """An annotated video written into the output folder (the only videos posture writes)."""
+    return (
+        out_dir is not None
+        and path.name.endswith(ANNOTATED_SUFFIX)
+        and path.resolve().parent == out_dir
+    )
+
+
+def _videos_under(folder: Path, skip: Path | None = None) -> Iterable[Path]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
             candidate = Path(root, name)
-            if is_video_name(candidate) and not name.startswith("."):
+            wanted = is_video_name(candidate) and not name.startswith(".")
+            if wanted and not _is_output(candidate, skip):
                 yield candidate.absolute()

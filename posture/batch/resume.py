@@ -24,6 +24,7 @@ from typing import Any
 from posture import __version__
 from posture.atomic import write_atomic
 from posture.errors import BadInputError
+from posture.gate.files import OWN_JSON, read_text
 from posture.pipeline import settings_section
 from posture.settings import Settings
 
@@ -93,7 +94,7 @@ def read_sidecar(out_dir: Path, name: str) -> Sidecar | None:
     """The clip's sidecar, or None when absent or unreadable (the clip is then redone)."""
     path = sidecar_path(out_dir, name)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path, OWN_JSON))  # never blocks on a FIFO placed there
         if data.get("schema") != SIDECAR_SCHEMA:
             return None
         return Sidecar(
@@ -104,9 +105,9 @@ def read_sidecar(out_dir: Path, name: str) -> Sidecar | None:
             elapsed_s=float(data["elapsed_s"]),
             files=tuple(data["files"]),
         )
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError):
+    except BadInputError:
+        return None  # absent, or not a regular file (a FIFO placed there): the clip is redone
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         # A damaged marker only costs a re-analysis, which also rewrites it.
         return None
 

@@ -43,7 +43,10 @@ from posture.batch.summary import (
     to_json,
 )
 from posture.batch.task import ClipResult
-from posture.errors import OutputError, UsageError
+from posture.errors import OutputError, PostureError, UsageError
+from posture.gate.outputs import check_out_dir, open_lock_file
+from posture.gate.report import read_report
+from posture.rules import load_rules
 from posture.settings import Settings
 
 EngineName = Literal["local", "ray"]
@@ -133,10 +136,13 @@ def run_batch(
         Ctrl-C or SIGTERM; the summary is written first (unfinished clips `pending`).
     """
     settings = _absolute_paths(settings)
-    jobs = expand_inputs(inputs)
+    load_rules(settings.analysis.rules_path)  # a bad rules file fails here, not in every clip
+    out_dir = options.out_dir
+    check_out_dir(out_dir)
+    # The batch's own outputs (annotated videos) are never inputs of a later run.
+    jobs = expand_inputs(inputs, exclude=out_dir)
     if not jobs:
         raise UsageError("no inputs: give video files, folders or glob patterns")
-    out_dir = options.out_dir
     with _batch_lock(out_dir):
         remove_stale_temp_files(out_dir)
         digest = settings_digest(settings)
@@ -231,9 +237,9 @@ def _resumed_row(job: ClipJob, out_dir: Path, digest: str) -> Row | None:
     if sidecar is None:
         return None
     try:
-        report = json.loads((out_dir / f"{job.name}.report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None  # unreadable report: analyse the clip again
+        report = read_report(out_dir / f"{job.name}.report.json")
+    except PostureError:
+        return None  # unreadable or edited report: analyse the clip again
     link = _link(out_dir, job.name)
     return report_row(job, report, elapsed_s=sidecar.elapsed_s, link=link, resumed=True)
 
@@ -289,10 +295,10 @@ def _batch_lock(out_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock on the batch folder (released even if the process is killed)."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        handle = (out_dir / LOCK_NAME).open("a+")
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot write the batch there ({exc.strerror})") from exc
-    with handle:
+    # Never through a symlink someone placed there, never blocking on a FIFO.
+    with os.fdopen(open_lock_file(out_dir / LOCK_NAME), "r+") as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from posture.batch.inputs import ClipJob
+from posture.gate.text import csv_cell
 
 SUMMARY_SCHEMA = 1
 RULE_LEVELS: tuple[str, ...] = ("not_measured", "exempt", "ok", "warn", "fail")
@@ -175,21 +176,25 @@ def counts(rows: Sequence[Row]) -> dict[str, int]:
 
 
 def to_csv(rows: Sequence[Row]) -> str:
-    """CSV text: base columns, then `<rule>.status` and `<rule>.typical[_<unit>]` per rule."""
+    """CSV text: base columns, then `<rule>.status` and `<rule>.typical[_<unit>]` per rule.
+
+    Text cells starting with `= + - @` are prefixed with `'` (shown as text by spreadsheets).
+    """
     rules = rule_columns(rows)
     header = list(_BASE_COLUMNS)
     for rule_id, unit in rules:
         header += [f"{rule_id}.status", f"{rule_id}.typical" + (f"_{unit}" if unit else "")]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    # Paths, messages and rule ids are user text: a cell like `=cmd|...` must stay text.
+    writer.writerow([csv_cell(cell) for cell in header])
     for row in rows:
         cells: list[Any] = [_blank(getattr(row, column)) for column in _BASE_COLUMNS]
         by_id = {rule.id: rule for rule in row.rules}
         for rule_id, _ in rules:
             rule = by_id.get(rule_id)
             cells += [rule.status, _blank(rule.value)] if rule else ["", ""]
-        writer.writerow(cells)
+        writer.writerow([csv_cell(cell) for cell in cells])
     return buffer.getvalue()
 
 

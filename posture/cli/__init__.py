@@ -40,6 +40,8 @@ from posture.cli.common import (
     progress_bar,
 )
 from posture.errors import PostureError
+from posture.gate.outputs import check_out_dir, unique_stems
+from posture.gate.text import printable, rich_safe
 from posture.report.history import record_run_safely
 from posture.report.summary import print_summary
 from posture.settings import (
@@ -94,6 +96,7 @@ def check(
     """Analyse running clips: OUT/<name>.report.html, .annotated.mp4, .report.json, .frames.csv
     and .pose.npz (the pose track, to re-analyse without the model)."""
     from posture.pipeline import check_clip, clip_stem
+    from posture.rules import load_rules
 
     err = Console(stderr=True, quiet=quiet)
     try:
@@ -108,19 +111,25 @@ def check(
             ).with_pose(jobs=jobs),
             outputs=OutputSettings(video=video, html=html, csv=csv),
         )
+        load_rules(rules)  # a bad rules file is one line before any clip is analysed
+        check_out_dir(out)
     except PostureError as exc:
         exit_with(exc)
+    # Two clips named run.mp4 from two folders get run-<hash8>.* each, as in `posture batch`.
+    stems = unique_stems(videos, [clip_stem(clip) for clip in videos])
     worst = 0
-    for clip in videos:
+    for clip, stem in zip(videos, stems, strict=True):
+        label = rich_safe(clip.name)
         try:
             with interruptible(), progress_bar(err) as bar:
                 result = check_clip(
                     clip,
                     settings,
                     out_dir=out,
-                    progress=frame_callback(bar, f"{clip.name}: pose"),
+                    progress=frame_callback(bar, f"{label}: pose"),
                     model_progress=byte_callback(bar),
-                    output_progress=frame_callback(bar, f"{clip.name}: annotated video"),
+                    output_progress=frame_callback(bar, f"{label}: annotated video"),
+                    stem=stem,
                 )
         except PostureError as exc:
             fail(exc, exit_now=len(videos) == 1)
@@ -130,11 +139,11 @@ def check(
         data = report.to_dict()
         if json_out:
             sys.stdout.write(report.to_json() + "\n")
-        stem = out / clip_stem(clip)
-        main_file = f"{stem}.report.html" if html else f"{stem}.report.json"
-        print_summary(result, err, report_path=main_file)
-        if history and (warning := record_run_safely(data, Path(f"{stem}.report.json"))):
-            typer.echo(f"posture: warning: {warning}", err=True)
+        main_file = out / f"{stem}.report.html" if html else out / f"{stem}.report.json"
+        print_summary(result, err, report_path=str(main_file))
+        report_json = out / f"{stem}.report.json"
+        if history and (warning := record_run_safely(data, report_json)):
+            typer.echo(f"posture: warning: {printable(warning)}", err=True)
         if report.status == "no_runner":
             worst = max(worst, EXIT_NO_RUNNER)
     raise typer.Exit(worst)

@@ -29,6 +29,7 @@ from posture.cli.common import (
     progress_bar,
 )
 from posture.errors import PostureError
+from posture.gate.text import printable, rich_safe
 from posture.settings import DEFAULT_CONTEXT, DEFAULT_MODEL, DEFAULT_VIEW, Settings
 
 
@@ -119,7 +120,8 @@ def _model_fetcher(
 def _print_outcome(rows: tuple[Row, ...], out: Path, err: Console) -> None:
     for row in rows:
         if row.status == "error":
-            typer.echo(f"posture: error: {row.path}: {_strip_path(row.error, row.path)}", err=True)
+            message = f"{row.path}: {_strip_path(row.error, row.path)}"
+            typer.echo(f"posture: error: {printable(message)}", err=True)
     tally: dict[str, int] = {}
     for row in rows:
         tally[row.status] = tally.get(row.status, 0) + 1
@@ -128,7 +130,7 @@ def _print_outcome(rows: tuple[Row, ...], out: Path, err: Console) -> None:
     err.print(
         f"{len(rows)} inputs: {parts}" + (f" ({resumed} from an earlier run)" if resumed else "")
     )
-    err.print(f"summary: {out / 'index.html'}")
+    err.print(f"summary: {rich_safe(out / 'index.html')}")
 
 
 def _strip_path(message: str, path: str) -> str:
@@ -151,7 +153,8 @@ class _BarProgress:
     def frames(self, job: ClipJob, done: int, expected: int) -> None:
         task = self._frames.get(job.index)
         if task is None:
-            task = self._bar.add_task(f"  {job.path.name}", total=expected or None, unit="frames")
+            label = f"  {rich_safe(job.path.name)}"
+            task = self._bar.add_task(label, total=expected or None, unit="frames")
             self._frames[job.index] = task
         self._bar.update(task, completed=done, total=max(expected, done) if expected else None)
 

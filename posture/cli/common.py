@@ -21,6 +21,7 @@ from rich.progress import (
 from rich.text import Text
 
 from posture.errors import PostureError
+from posture.gate.text import printable
 from posture.progress import FrameProgress
 from posture.settings import AnalysisSettings, PoseSettings, Settings
 
@@ -68,8 +69,9 @@ ByteProgress = Callable[[int, int | None, str], None]
 
 
 def one_line(exc: BaseException) -> str:
-    """The error's message folded onto one line."""
-    return " ".join(str(exc).split())
+    """The error's message folded onto one line, control characters (from file names)
+    shown as `\\xNN` so they never reach the terminal raw."""
+    return printable(" ".join(str(exc).split()))
 
 
 def fail(exc: PostureError, *, exit_now: bool = True) -> None:
@@ -125,14 +127,19 @@ class _RateColumn(ProgressColumn):
 
 @contextmanager
 def progress_bar(console: Console) -> Iterator[Progress]:
-    """One live progress display for a command (rich allows one at a time)."""
+    """One live progress display for a command (rich allows one at a time).
+
+    Off when stderr is not a terminal: there a bar is useless, and Rich would still print an
+    empty line when it stops, so an error would no longer be one line.
+    """
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         _RateColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=True, disable=console.quiet) as bar:
+    off = console.quiet or not console.is_terminal
+    with Progress(*columns, console=console, transient=True, disable=off) as bar:
         yield bar
 
 

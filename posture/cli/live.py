@@ -25,6 +25,8 @@ from posture.cli.common import (
     progress_bar,
 )
 from posture.errors import PostureError
+from posture.gate.outputs import check_out_dir
+from posture.gate.text import printable
 from posture.settings import DEFAULT_CONTEXT, DEFAULT_MODEL, DEFAULT_OUT_DIR, DEFAULT_VIEW
 
 
@@ -80,10 +82,11 @@ def live(
         options = LiveOptions(
             source=camera, duration_s=duration, out_dir=out, paced=not as_fast_as_possible
         )
+        check_out_dir(out)  # before the session, not when it is saved
     except PostureError as exc:
         exit_with(exc)
     except ValueError as exc:
-        typer.echo(f"posture: error: {exc}", err=True)
+        typer.echo(f"posture: error: {printable(exc)}", err=True)
         raise typer.Exit(2) from exc
     speaker = find_speaker() if voice else None
     if voice and speaker is None:
@@ -107,7 +110,8 @@ def live(
     report = saved.result.report
     live_info = report.sections["live"]
     if live_info["end"]["reason"] == "failed":
-        typer.echo(f"posture: warning: {live_info['end']['message']}; session saved", err=True)
+        message = printable(live_info["end"]["message"])
+        typer.echo(f"posture: warning: {message}; session saved", err=True)
     page = saved.outputs.files.get("report_html", saved.outputs.report_json)
     print_summary(saved.result, err, report_path=str(page))
     lat = live_info["latency_ms"]

@@ -13,11 +13,11 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from posture.cli.common import domain_errors
 from posture.errors import UsageError
+from posture.gate.text import rich_safe
 from posture.metrics.registry import METRICS
 from posture.report.compare import (
     Comparison,
@@ -62,7 +62,7 @@ def history(
         runs = list_runs(db, limit)
         if not runs:
             out.print(
-                f"No runs recorded yet in {escape(str(db or history_path()))}; "
+                f"No runs recorded yet in {rich_safe(str(db or history_path()))}; "
                 "`posture check` adds one."
             )
             return
@@ -124,10 +124,17 @@ def _runs_table(runs: list[RunSummary]) -> Table:
     table.add_column("status")
     table.add_column("flagged rules", overflow="fold")
     for run in runs:
-        flagged = ", ".join(f"[{_STATUS_STYLE[s]}]{rule} {s}[/]" for rule, s in run.flagged)
-        status = run.status if run.status == "analysed" else f"[red]{run.status}[/]"
+        flagged = ", ".join(
+            f"[{_STATUS_STYLE.get(s, 'dim')}]{rich_safe(rule)} {rich_safe(s)}[/]"
+            for rule, s in run.flagged
+        )
+        status = run.status if run.status == "analysed" else f"[red]{rich_safe(run.status)}[/]"
         table.add_row(
-            _when(run.analysed_at), escape(run.clip_name), run.view or "", status, flagged
+            _when(run.analysed_at),
+            rich_safe(run.clip_name),
+            rich_safe(run.view or ""),
+            status,
+            flagged,
         )
     return table
 
@@ -172,7 +179,9 @@ def _print_metric(
         table.add_column(column, overflow="fold", justify="right" if column == "median" else "left")
     for p in points:
         table.add_row(
-            _when(p.analysed_at), escape(Path(p.clip_path).name), f"{p.median:.2f} {p.unit or ''}"
+            _when(p.analysed_at),
+            rich_safe(Path(p.clip_path).name),
+            f"{p.median:.2f} {p.unit or ''}",
         )
     out.print(table)
     spark, span, verdict = _trend_text(points, goal)
@@ -187,7 +196,9 @@ def _fmt(value: float | None, signed: bool = False) -> str:
 
 def _metrics_table(c: Comparison) -> Table:
     table = Table(
-        title=f"A: {escape(c.a_path)}\nB: {escape(c.b_path)}", title_justify="left", box=box.SIMPLE
+        title=f"A: {rich_safe(c.a_path)}\nB: {rich_safe(c.b_path)}",
+        title_justify="left",
+        box=box.SIMPLE,
     )
     for column in ("metric", "A", "B", "delta", "B vs A"):
         table.add_column(column, justify="left" if column in ("metric", "B vs A") else "right")
@@ -196,7 +207,7 @@ def _metrics_table(c: Comparison) -> Table:
             continue  # measured in neither clip (e.g. a front-view metric of two side clips)
         style = _VERDICT_STYLE[m.verdict]
         table.add_row(
-            f"{m.metric_id} [dim]{m.unit}[/]",
+            f"{rich_safe(m.metric_id)} [dim]{rich_safe(m.unit)}[/]",
             _fmt(m.a_median),
             _fmt(m.b_median),
             _fmt(m.delta, signed=True),
@@ -211,13 +222,13 @@ def _rules_table(c: Comparison) -> Table:
         table.add_column(column)
     for r in c.rules:
         a, b = r.a_status or "—", r.b_status or "—"
-        table.add_row(r.rule_id, _styled(a), _styled(b), _rule_change_word(a, b))
+        table.add_row(rich_safe(r.rule_id), _styled(a), _styled(b), _rule_change_word(a, b))
     return table
 
 
 def _styled(status: str) -> str:
     style = _STATUS_STYLE.get(status)
-    return f"[{style}]{status}[/]" if style else escape(status)
+    return f"[{style}]{status}[/]" if style else rich_safe(status)
 
 
 def _rule_change_word(a: str, b: str) -> str:

@@ -18,6 +18,7 @@ import numpy as np
 
 from posture.atomic import atomic_path
 from posture.errors import OutputError
+from posture.gate.files import decoder_path
 
 #: With per-frame timestamps, presentation times are kept in milliseconds.
 _MS = Fraction(1, 1000)
@@ -64,7 +65,7 @@ class VideoWriter:
         self._atomic = atomic_path(self.path)
         tmp = self._atomic.__enter__()
         try:
-            self._container = av.open(str(tmp), mode="w", format="mp4")
+            self._container = av.open(decoder_path(tmp), mode="w", format="mp4")
         except (OSError, av.FFmpegError) as exc:
             self._atomic.__exit__(type(exc), exc, exc.__traceback__)
             raise OutputError(f"cannot write {self.path}: {exc}") from exc
@@ -138,7 +139,7 @@ def write_mp4(frames: Iterable[np.ndarray], out_path: Path, fps: float, crf: flo
 def read_mp4(path: Path) -> list[tuple[float, np.ndarray]]:
     """Decode an MP4 to `(timestamp_ms, (h, w, 3) uint8 RGB)` pairs (for tests and checks)."""
     out = []
-    with av.open(str(path)) as container:
+    with av.open(decoder_path(path)) as container:
         for frame in container.decode(video=0):
             if frame.pts is None or frame.time_base is None:
                 raise OutputError(f"{path}: a frame has no timestamp")

@@ -28,7 +28,7 @@ class Speaker(Protocol):
 
 
 class CommandSpeaker:
-    """Speaks through a TTS command line (`espeak-ng TEXT`)."""
+    """Speaks through a TTS command line (`espeak-ng -s 165 -- TEXT`)."""
 
     def __init__(self, command: str) -> None:
         self.name = command
@@ -38,7 +38,8 @@ class CommandSpeaker:
         if self._proc is not None and self._proc.poll() is None:
             return  # still speaking the previous cue
         self._proc = subprocess.Popen(
-            [self.name, "-s", "165", text],
+            # `--` ends the options: a cue starting with `-` is spoken, not parsed as one.
+            [self.name, "-s", "165", "--", text],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

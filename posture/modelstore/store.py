@@ -212,6 +212,7 @@ def _obtain_into(
         if origin == "url":
             if entry.url is None:
                 raise ModelUnavailableError(f"no official URL for {entry.variant!r}")
+            check_pinned(entry.url.url, entry.url.sha256)
             detail = entry.url.url
             fetch.download(detail, tmp, progress)
         else:
@@ -227,6 +228,20 @@ def _obtain_into(
             )
         verify_bundle(tmp)
     write_provenance(target, origin, actual, detail=detail)
+
+
+def check_pinned(url: str, sha256: str) -> None:
+    """Refuse a download that could be any file: a moving `latest` URL with no digest.
+
+    Raises:
+        ModelUnavailableError: the URL is not versioned and no sha256 is recorded for it.
+    """
+    if not sha256 and "/latest/" in url:
+        raise ModelUnavailableError(
+            f"{url} is Google's moving `latest` bundle and models/registry.toml records no "
+            "sha256 for it; refusing an unverifiable download (pin a numbered version or "
+            "record its sha256)"
+        )
 
 
 def verify_bundle(path: Path) -> None:

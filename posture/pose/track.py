@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from posture.atomic import atomic_path
-from posture.errors import BadInputError
 from posture.pose.landmarks import MIRROR_PERMUTATION, N_LANDMARKS
 
 #: Columns of `PoseTrack.landmarks`' last axis.
@@ -186,26 +185,21 @@ class PoseTrack:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> PoseTrack:
-        """Read a track written by `save`. Raises `BadInputError` for anything else."""
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                header = json.loads(str(data["header"]))
-                if header.get("format_version") != NPZ_FORMAT_VERSION:
-                    raise BadInputError(
-                        f"{path}: pose track format {header.get('format_version')} is not "
-                        f"supported (expected {NPZ_FORMAT_VERSION}); re-run the pose stage"
-                    )
-                return cls(
-                    timestamps_ms=data["timestamps_ms"].astype(np.float64),
-                    landmarks=data["landmarks"].astype(np.float32),
-                    world_landmarks_m=data["world_landmarks_m"].astype(np.float32),
-                    resolution_wh=(
-                        int(header["resolution_wh"][0]),
-                        int(header["resolution_wh"][1]),
-                    ),
-                    fps=float(header["fps"]),
-                    model=str(header["model"]),
-                    meta=dict(header.get("meta", {})),
-                )
-        except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
-            raise BadInputError(f"{path}: not a posture pose track (.npz): {exc}") from exc
+        """Read a track written by `save`, every array and header value checked first.
+
+        Raises:
+            BadInputError: not a regular file, too large, not a posture track, or a value
+                the analysis cannot use (see `posture.gate.track`).
+        """
+        from posture.gate.track import read_track_file  # the gate imports this module
+
+        checked = read_track_file(Path(path))
+        return cls(
+            timestamps_ms=checked.timestamps_ms,
+            landmarks=checked.landmarks,
+            world_landmarks_m=checked.world_landmarks_m,
+            resolution_wh=checked.resolution_wh,
+            fps=checked.fps,
+            model=checked.model,
+            meta=checked.meta,
+        )

@@ -15,14 +15,12 @@ Example:
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from posture.errors import BadInputError
-from posture.report.model import SCHEMA_VERSION
+from posture.gate.report import read_report
 from posture.rules import RuleSet, load_rules
 
 Verdict = Literal["better", "worse", "same", "unrated"]
@@ -147,35 +145,13 @@ def compare_reports(
 
 
 def load_report(path: Path) -> dict[str, Any]:
-    """Read a report JSON written by `posture check`.
+    """Read a report JSON written by `posture check` (checked by `posture.gate.report`).
 
     Raises:
-        BadInputError: the file is missing or unreadable, is not JSON, is not a posture report,
-            or was written by a newer posture.
+        BadInputError: the file is missing, not a regular file, too large, not JSON, not a
+            posture report, written by a newer posture, or edited into a wrong shape.
     """
-    hint = "give a <name>.report.json written by `posture check`"
-    try:
-        text = Path(path).read_text("utf-8")
-    except FileNotFoundError as exc:
-        raise BadInputError(f"{path}: no such file; {hint}") from exc
-    except IsADirectoryError as exc:
-        raise BadInputError(f"{path}: is a folder; {hint}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInputError(f"{path}: cannot read the report ({exc}); {hint}") from exc
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadInputError(f"{path}: not valid JSON ({exc}); {hint}") from exc
-    tool = doc.get("tool") if isinstance(doc, dict) else None
-    if not isinstance(tool, dict) or tool.get("name") != "posture" or "schema_version" not in doc:
-        raise BadInputError(f"{path}: not a posture report; {hint}")
-    version = doc["schema_version"]
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
-        raise BadInputError(
-            f"{path}: report schema {version!r} is newer than this posture reads "
-            f"({SCHEMA_VERSION}); upgrade posture"
-        )
-    return doc
+    return read_report(Path(path))
 
 
 def _union(a: dict[str, Any], b: dict[str, Any]) -> list[str]:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from posture.errors import OutputError, PostureError
+from posture.gate.files import HISTORY, check_file
 
 ENV_DB = "POSTURE_HISTORY_DB"
 DB_NAME = "history.sqlite"
@@ -314,6 +315,8 @@ def _open(db: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
     """A connection to `db` with the current schema, closed afterwards. Every sqlite or
     file-system failure inside the block becomes an `OutputError` that says what to do."""
     conn: sqlite3.Connection | None = None
+    if os.path.lexists(db):
+        check_file(db, HISTORY)  # a FIFO or device here would block sqlite's first read
     try:
         if create:
             db.parent.mkdir(parents=True, exist_ok=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from posture.gate.text import rich_safe
 from posture.metrics import METRICS
 from posture.report.html import episode_text, verdict_line
 from posture.result import ClipResult
@@ -27,18 +27,19 @@ def print_summary(result: ClipResult, console: Console, *, report_path: str = ""
     )
     view = report.get("view")
     if view:
-        title += f"; view {view}" + (f", facing {report['facing']}" if report.get("facing") else "")
+        facing = report.get("facing")
+        title += f"; view {view}" + (f", facing {facing}" if facing else "")
     if result.rules:
-        console.print(_rules_table(result.rules, escape(title)))
+        console.print(_rules_table(result.rules, rich_safe(title)))
     else:
-        console.print(escape(title))
-    console.print(f"[bold]{escape(verdict_line(result))}[/bold]")
+        console.print(rich_safe(title))
+    console.print(f"[bold]{rich_safe(verdict_line(result))}[/bold]")
     for warning in report.get("capture", {}).get("warnings", []):
-        console.print(f"[yellow]capture:[/yellow] {escape(warning)}")
+        console.print(f"[yellow]capture:[/yellow] {rich_safe(warning)}")
     for note in report.get("notes", []):
-        console.print(f"[cyan]note:[/cyan] {escape(note)}")
+        console.print(f"[cyan]note:[/cyan] {rich_safe(note)}")
     if report_path:
-        console.print(f"report: {escape(report_path)}", soft_wrap=True)
+        console.print(f"report: {rich_safe(report_path)}", soft_wrap=True)
 
 
 def _when(rule: RuleResult) -> str:
@@ -58,10 +59,10 @@ def _rules_table(rules: tuple[RuleResult, ...], title: str) -> Table:
         if rule.confidence == "low" and status in ("ok", "warn", "fail"):
             word += " (low confidence)"
         table.add_row(
-            escape(rule.title),
-            f"[{_STATUS_STYLE.get(status, '')}]{escape(word)}[/]",
+            rich_safe(rule.title),
+            f"[{_STATUS_STYLE.get(status, '')}]{rich_safe(word)}[/]",
             METRICS[rule.criterion.metric].format(rule.typical),
-            escape(_when(rule)),
-            escape(rule.cue) if rule.flagged else "",
+            rich_safe(_when(rule)),
+            rich_safe(rule.cue) if rule.flagged else "",
         )
     return table

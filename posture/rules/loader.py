@@ -6,12 +6,15 @@ Every problem raises `UsageError` whose message names the file and the key, e.g.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from posture.errors import UsageError
+from posture.gate.documents import check_document, describe, parse_toml
+from posture.gate.files import RULES, read_text
 from posture.metrics.registry import METRICS
 from posture.rules.model import (
     DEFAULT_MIN_S,
@@ -38,6 +41,8 @@ REQUIRED = (
     "cue",
     "advice",
 )
+#: No limit, fraction or relaxation of any metric is anywhere near this.
+MAX_ABS_NUMBER = 1e6
 OPTIONAL = ("combine", "also", "exempt_contexts", "relax", "exercises", "min_strides", "min_s")
 
 
@@ -56,10 +61,11 @@ class _Ctx:
     def table(
         self, raw: Any, key: str, allowed: tuple[str, ...], required: tuple[str, ...]
     ) -> dict[str, Any]:
+        """`raw` as a table; `allowed` empty means any key (ids chosen by the user)."""
         if not isinstance(raw, dict):
-            raise self.fail(key, f"expected a table, got {type(raw).__name__}")
+            raise self.fail(key, f"expected a table, got {describe(raw)}")
         for k in raw:
-            if k not in allowed:
+            if allowed and k not in allowed:
                 raise self.fail(f"{key}.{k}", f"unknown key (allowed: {', '.join(allowed)})")
         for k in required:
             if k not in raw:
@@ -68,7 +74,12 @@ class _Ctx:
 
     def number(self, raw: Any, key: str) -> float:
         if isinstance(raw, bool) or not isinstance(raw, int | float):
-            raise self.fail(key, f"expected a number, got {raw!r}")
+            raise self.fail(key, f"expected a number, got {describe(raw)}")
+        # Non-finite values are refused by parse_rules first; huge ones would overflow to inf
+        # once a context relaxes the limit.
+        if not math.isfinite(raw) or abs(raw) > MAX_ABS_NUMBER:
+            bound = f"{MAX_ABS_NUMBER:g}"
+            raise self.fail(key, f"expected a number between -{bound} and {bound}, got {raw}")
         return float(raw)
 
     def text(self, raw: Any, key: str) -> str:
@@ -159,20 +170,19 @@ def _rule(c: _Ctx, rule_id: str, raw: Any, exercises: dict[str, Exercise]) -> Ru
 def parse_rules(doc: dict[str, Any], path: Path) -> RuleSet:
     """Validate a parsed rules TOML document; `path` is only used in error messages."""
     c = _Ctx(path)
+    # inf/nan limits and absurd nesting, anywhere, before any key is read
+    check_document(doc, c.fail)
     c.table(doc, "(top level)", ("version", "exercises", "rules"), ("version", "rules"))
-    if doc["version"] != FORMAT_VERSION:
+    if doc["version"] != FORMAT_VERSION or isinstance(doc["version"], bool):
         raise c.fail("version", f"expected {FORMAT_VERSION}, got {doc['version']!r}")
     exercises: dict[str, Exercise] = {}
-    for ex_id, raw in c.table(
-        doc.get("exercises", {}), "exercises", tuple(doc.get("exercises", {})), ()
-    ).items():
+    ex_raw = c.table(doc.get("exercises", {}), "exercises", (), ())
+    for ex_id, raw in ex_raw.items():
         t = c.table(raw, f"exercises.{ex_id}", ("name", "how", "dose"), ("name", "how", "dose"))
         exercises[ex_id] = Exercise(
             ex_id, *(c.text(t[k], f"exercises.{ex_id}.{k}") for k in ("name", "how", "dose"))
         )
-    rules_raw = c.table(
-        doc["rules"], "rules", tuple(doc["rules"]) if isinstance(doc["rules"], dict) else (), ()
-    )
+    rules_raw = c.table(doc["rules"], "rules", (), ())
     if not rules_raw:
         raise c.fail("rules", "no rules defined")
     rules = tuple(_rule(c, rule_id, raw, exercises) for rule_id, raw in rules_raw.items())
@@ -190,14 +200,6 @@ def load_rules(path: Path | None = None) -> RuleSet:
         res = resources.files("posture.rules").joinpath(SHIPPED_RULES)
         return parse_rules(tomllib.loads(res.read_text("utf-8")), Path(str(res)))
     path = Path(path)
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the rules file ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: the rules file is not UTF-8 text") from exc
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: not valid TOML: {exc}") from exc
+    text = read_text(path, RULES)  # a regular file of at most 1 MB, read with that bound
+    doc = parse_toml(text, lambda problem: UsageError(f"{path}: {problem}"))
     return parse_rules(doc, path)

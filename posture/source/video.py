@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from posture.errors import BadInputError
+from posture.gate.files import VIDEO, decoder_path, read_head
 
 # Frame rates outside this range are treated as broken metadata, not as facts.
 _MIN_PLAUSIBLE_FPS = 1.0
@@ -86,19 +87,8 @@ class VideoInfo:
 
 
 def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise BadInputError(f"{path}: no such file")
-    if path.is_dir():
-        raise BadInputError(f"{path}: is a folder, expected a video file")
-    if path.stat().st_size == 0:
-        raise BadInputError(f"{path}: the file is empty")
-    try:  # opening, not os.access: it answers for the effective user, ACLs included
-        with path.open("rb") as fh:
-            head = fh.read(16)
-    except PermissionError as exc:
-        raise BadInputError(f"{path}: no permission to read it") from exc
-    except OSError as exc:
-        raise BadInputError(f"{path}: cannot be read ({exc.strerror})") from exc
+    # The input gate refuses FIFOs, devices, sockets and folders before FFmpeg can block on them.
+    head = read_head(path, VIDEO, 16)
     for magic, kind in _IMAGE_MAGIC.items():
         if head.startswith(magic):
             raise BadInputError(f"{path}: is a still image ({kind}), not a video; film a clip")
@@ -120,7 +110,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
     """
     path = Path(path)
     _check_file(path)
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    cap = cv2.VideoCapture(decoder_path(path), cv2.CAP_FFMPEG)  # never `proto:` names
     try:
         if not cap.isOpened():
             raise BadInputError(
@@ -236,7 +226,7 @@ class VideoSource:
         self, stop: threading.Event | None = None
     ) -> Iterator[tuple[float, np.ndarray]]:
         """Decode synchronously in the calling thread (the background thread uses this)."""
-        cap = cv2.VideoCapture(str(self.info.path), cv2.CAP_FFMPEG)
+        cap = cv2.VideoCapture(decoder_path(self.info.path), cv2.CAP_FFMPEG)
         step_ms = 1000.0 / self.info.fps
         scale = self.info.analysis_scale
         start_ms, end_ms = self._range_ms or (-np.inf, np.inf)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from posture.gate.files import TRUTH, read_text
 from posture.metrics.registry import metric_ids
 from posture.pipeline import analyse_clip
 from posture.pose.track import PoseTrack
@@ -100,7 +101,7 @@ def build_record(
         rules: the rules whose limits make the true verdicts (the same the pipeline uses).
         settings: analysis settings of the default run; the second run adds the true height.
     """
-    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    truth = json.loads(read_text(truth_path, TRUTH))  # a regular file, read with a bound
     tv = true_values(truth)
     run = _run(settings, track_path, rules.ids)
     given = _run(settings.with_analysis(height_cm=tv.height_cm), track_path, rules.ids)
