@@ -211,7 +211,7 @@ def test_fail_on_exits_4_when_a_rule_is_at_that_level(tmp_path: Path, footage: l
         assert result.exit_code == code, (fail_on, result.output)
     header, row = (out / "summary.csv").read_text().splitlines()
     assert header.endswith(
-        "trunk_lean.status,trunk_lean.value_deg,head_pitch.status,head_pitch.value_deg"
+        "trunk_lean.status,trunk_lean.typical_deg,head_pitch.status,head_pitch.typical_deg"
     )
     assert row.endswith("ok,7.5,warn,18.0")
 

@@ -127,7 +127,7 @@ def test_index_is_worst_first_escaped_and_self_contained() -> None:
     assert "<b>bad</b>" not in page
     assert "http" not in page.lower() and "src=" not in page  # nothing fetched from outside
     header = to_csv(rows).splitlines()[0]
-    assert header.endswith("r0.status,r0.value_deg,r1.status,r1.value_deg")
+    assert header.endswith("r0.status,r0.typical_deg,r1.status,r1.typical_deg")
 
 
 @pytest.mark.parametrize(

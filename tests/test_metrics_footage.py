@@ -85,4 +85,4 @@ def test_lean_forward_fails_at_plus_15_deg(tmp_path: Path, model_path: Path) -> 
     a = analyse(track_of(rotated_clip(src, tmp_path / "r15.mp4", -15.0), model_path))
     result = {r.id: r for r in evaluate(a, load_rules())}["lean_forward"]
     assert result.status == "fail", result
-    assert np.isfinite(result.value or np.nan)
+    assert result.episodes and np.isfinite(result.typical or np.nan)

@@ -88,7 +88,7 @@ def test_no_runner_report_validates_too(tmp_path: Path) -> None:
 
 def test_html_is_self_contained_with_verdicts_plots_and_key_frames(outputs: Path) -> None:
     page = (outputs / "forward_lean_side.report.html").read_text()
-    assert "lean forward" in page and "Keep upright from the neck to the abdomen" in page
+    assert "Leaning forward" in page and "Keep upright from the neck to the abdomen" in page
     assert "Mini crunches" in page and "3-5 sets of 15-20" in page  # core exercises
     assert page.count("<svg") >= 5
     assert 'src="data:image/jpeg;base64,' in page

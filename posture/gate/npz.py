@@ -79,9 +79,15 @@ def _check_member(
 
 
 def read_npz(
-    path: Path, kind: FileKind, specs: Mapping[str, ArraySpec], max_array_bytes: int
+    path: Path,
+    kind: FileKind,
+    specs: Mapping[str, ArraySpec],
+    max_array_bytes: int,
+    *,
+    optional: tuple[str, ...] = (),
 ) -> dict[str, np.ndarray]:
-    """Every member of `specs` from the archive at `path`, after checking every header.
+    """Every member of `specs` from the archive at `path`, after checking every header
+    (members named in `optional` may be absent and are then left out).
 
     Raises:
         kind.error: see `read_bounded` (not a regular file, too large).
@@ -97,7 +103,8 @@ def read_npz(
         raise NpzProblem(f"damaged zip archive ({exc})") from exc
     with archive:
         members = {n.removesuffix(".npy"): n for n in archive.namelist()}
-        missing = sorted(set(specs) - set(members))
+        missing = sorted(set(specs) - set(members) - set(optional))
+        specs = {k: v for k, v in specs.items() if k in members}
         extra = sorted(set(members) - set(specs))
         if missing or extra:
             raise NpzProblem(f"members {missing or extra} {'missing' if missing else 'unknown'}")

@@ -22,7 +22,7 @@ from posture.gate.files import TRACK, VIDEO, check_file, sha256_of
 from posture.gate.npz import ArraySpec, NpzProblem, read_npz
 from posture.gate.text import printable
 from posture.pose.landmarks import N_LANDMARKS
-from posture.pose.track import LANDMARK_COLUMNS
+from posture.pose.track import LANDMARK_COLUMNS, SCENE_COLUMNS
 from posture.pose.track import NPZ_FORMAT_VERSION as FORMAT_VERSION
 
 MAX_FPS = 1000.0
@@ -37,8 +37,11 @@ SPECS = {
     "timestamps_ms": ArraySpec("fiu", ("n",)),
     "landmarks": ArraySpec("f", ("n", N_LANDMARKS, len(LANDMARK_COLUMNS))),
     "world_landmarks_m": ArraySpec("f", ("n", N_LANDMARKS, 3)),
+    "scene": ArraySpec("f", ("n", len(SCENE_COLUMNS))),
     "header": ArraySpec("U", ()),
 }
+#: Members a version-1 track (written before `scene` existed) may lack.
+OPTIONAL = ("scene",)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _INPUT_TYPES: dict[str, tuple[type, ...]] = {
     "path": (str,),
@@ -67,6 +70,7 @@ class TrackFile:
     fps: float
     model: str
     meta: dict[str, Any]
+    scene: np.ndarray | None
 
 
 class _Bad(ValueError):
@@ -81,7 +85,7 @@ def read_track_file(path: Path) -> TrackFile:
             analysis cannot use; one line naming what is wrong.
     """
     try:
-        arrays = read_npz(path, TRACK, SPECS, MAX_ARRAY_BYTES)
+        arrays = read_npz(path, TRACK, SPECS, MAX_ARRAY_BYTES, optional=OPTIONAL)
         header = _header(arrays["header"])
         track = _track(arrays, header)
     except (NpzProblem, _Bad) as exc:
@@ -103,7 +107,7 @@ def _header(raw: np.ndarray) -> dict[str, Any]:
     if problem is not None:
         raise _Bad(f"header {problem[0]}: {problem[1]}")
     version = header.get("format_version")
-    if version != FORMAT_VERSION or isinstance(version, bool):
+    if version not in (1, FORMAT_VERSION) or isinstance(version, bool):
         raise _Bad(
             f"format {version!r} is not supported (expected {FORMAT_VERSION}); "
             "re-run the pose stage"
@@ -123,6 +127,9 @@ def _track(arrays: dict[str, np.ndarray], header: dict[str, Any]) -> TrackFile:
     world = arrays["world_landmarks_m"].astype(np.float32)
     _check_timestamps(timestamps)
     _check_landmarks(landmarks, world)
+    scene = arrays["scene"].astype(np.float32) if "scene" in arrays else None
+    if scene is not None and np.isinf(scene).any():
+        raise _Bad("scene holds inf")
     return TrackFile(
         timestamps_ms=timestamps,
         landmarks=landmarks,
@@ -131,6 +138,7 @@ def _track(arrays: dict[str, np.ndarray], header: dict[str, Any]) -> TrackFile:
         fps=_fps(header.get("fps")),
         model=model,
         meta=_meta(header.get("meta", {})),
+        scene=scene,
     )
 
 

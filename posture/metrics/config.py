@@ -74,6 +74,13 @@ class StepsConfig:
 
 
 @dataclass(frozen=True)
+class CameraConfig:
+    moving_min_legs_s: float
+    cut_min_change: float
+    cut_over_background: float
+
+
+@dataclass(frozen=True)
 class MetricConfig:
     """All constants of the metrics stage (see `calibration.toml` for meaning and sources)."""
 
@@ -84,6 +91,7 @@ class MetricConfig:
     body: BodyConfig
     view: ViewConfig
     steps: StepsConfig
+    camera: CameraConfig
 
     def r_neutral(self, view: str) -> float:
         """Neutral ear-shoulder / torso ratio for `view` (`side`, `front` or `rear`)."""
@@ -124,6 +132,7 @@ def parse_config(raw: dict[str, Any]) -> MetricConfig:
         "body": BodyConfig,
         "view": ViewConfig,
         "steps": StepsConfig,
+        "camera": CameraConfig,
     }
     return MetricConfig(**{k: _section(c, k, raw.get(k)) for k, c in classes.items()})
 

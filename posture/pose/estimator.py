@@ -25,6 +25,7 @@ import numpy as np
 
 from posture.errors import ModelUnavailableError
 from posture.pose.landmarks import N_LANDMARKS
+from posture.pose.scene import SceneMotion
 from posture.pose.track import LANDMARK_COLUMNS, PoseTrack
 from posture.progress import FrameProgress
 from posture.settings import PoseSettings
@@ -179,18 +180,23 @@ def estimate_track(
     times: list[float] = []
     image_rows: list[np.ndarray] = []
     world_rows: list[np.ndarray] = []
+    scene_rows: list[tuple[float, float, float, float]] = []
+    scene = SceneMotion()
     for t_ms, rgb in frames:
         image, world = estimator.update(t_ms, rgb)
         times.append(t_ms)
         image_rows.append(image)
         world_rows.append(world)
+        scene_rows.append(scene.update(rgb, image))
         if progress is not None:
             progress(len(times), expected_frames)
     if not times:
         return PoseTrack.empty(resolution_wh=resolution_wh, fps=fps, model=estimator.model_name)
     landmarks = np.stack(image_rows)
+    scene_px = np.asarray(scene_rows, np.float32)
     if frame_scale != 1.0:
         landmarks[..., :3] /= frame_scale
+        scene_px[:, :3] /= frame_scale
     return PoseTrack(
         timestamps_ms=np.asarray(times, np.float64),
         landmarks=landmarks,
@@ -198,6 +204,7 @@ def estimate_track(
         resolution_wh=resolution_wh,
         fps=fps,
         model=estimator.model_name,
+        scene=scene_px,
     )
 
 

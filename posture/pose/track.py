@@ -19,7 +19,10 @@ from posture.pose.landmarks import MIRROR_PERMUTATION, N_LANDMARKS
 
 #: Columns of `PoseTrack.landmarks`' last axis.
 LANDMARK_COLUMNS = ("x_px", "y_px", "z_px", "visibility", "presence")
-NPZ_FORMAT_VERSION = 1
+#: Columns of `PoseTrack.scene` (see `posture.pose.scene`).
+SCENE_COLUMNS = ("camera_dx_px", "camera_dy_px", "camera_zoom_px", "change")
+#: 2: tracks carry `scene`; version 1 files (without it) still load.
+NPZ_FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,10 @@ class PoseTrack:
         resolution_wh: `(width, height)` of the upright frame in pixels.
         fps: nominal frame rate reported by the container.
         model: name of the pose model that made the track (e.g. `"pose_landmarker_full"`).
+        scene: `(n, 4)` float32 per frame: the camera's motion against the background since
+            the previous frame (shift x, y and zoom at the frame's edge, pixels) and how much
+            the image changed (1 - correlation; a cut is a spike); NaN where not measured
+            (see `posture.pose.scene`). All NaN when not given.
 
     Example:
         >>> t = PoseTrack.empty(resolution_wh=(640, 480), fps=30.0, model="m", n=3)
@@ -51,6 +58,7 @@ class PoseTrack:
     fps: float
     model: str
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
+    scene: np.ndarray | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         n = self.timestamps_ms.shape[0] if self.timestamps_ms.ndim == 1 else -1
@@ -65,6 +73,13 @@ class PoseTrack:
             raise ValueError(
                 f"world_landmarks_m must have shape ({n}, {N_LANDMARKS}, 3), "
                 f"got {self.world_landmarks_m.shape}"
+            )
+        if self.scene is None:
+            blank = np.full((n, len(SCENE_COLUMNS)), np.nan, np.float32)
+            object.__setattr__(self, "scene", blank)  # frozen: filled once, here
+        elif self.scene.shape != (n, len(SCENE_COLUMNS)):
+            raise ValueError(
+                f"scene must have shape ({n}, {len(SCENE_COLUMNS)}), got {self.scene.shape}"
             )
         w, h = self.resolution_wh
         if w <= 0 or h <= 0:
@@ -123,7 +138,14 @@ class PoseTrack:
             fps=self.fps,
             model=self.model,
             meta=dict(self.meta),
+            scene=self.scene_array[mask],
         )
+
+    @property
+    def scene_array(self) -> np.ndarray:
+        """`scene` as a typed array (always set after construction)."""
+        assert self.scene is not None
+        return self.scene
 
     def mirrored(self) -> PoseTrack:
         """The track as seen in a horizontally flipped video: x -> width - x, left <-> right."""
@@ -132,6 +154,8 @@ class PoseTrack:
         lm[..., 0] = self.resolution_wh[0] - lm[..., 0]
         world = self.world_landmarks_m[:, perm].copy()
         world[..., 0] = -world[..., 0]
+        scene = self.scene_array.copy()
+        scene[:, 0] = -scene[:, 0]
         return PoseTrack(
             self.timestamps_ms.copy(),
             lm,
@@ -140,6 +164,7 @@ class PoseTrack:
             self.fps,
             self.model,
             dict(self.meta),
+            scene,
         )
 
     @staticmethod
@@ -159,6 +184,7 @@ class PoseTrack:
             first.fps,
             first.model,
             dict(first.meta),
+            np.concatenate([t.scene_array for t in tracks]),
         )
 
     # -- persistence -------------------------------------------------------------------------
@@ -179,6 +205,7 @@ class PoseTrack:
                 timestamps_ms=self.timestamps_ms,
                 landmarks=self.landmarks,
                 world_landmarks_m=self.world_landmarks_m,
+                scene=self.scene_array,
                 header=np.array(json.dumps(header)),
             )
         return path
@@ -202,4 +229,5 @@ class PoseTrack:
             fps=checked.fps,
             model=checked.model,
             meta=checked.meta,
+            scene=checked.scene,
         )

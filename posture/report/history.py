@@ -22,6 +22,7 @@ import math
 import numbers
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -361,8 +362,7 @@ def _migrate(conn: sqlite3.Connection, db: Path) -> None:
         )
     if version == SCHEMA_VERSION:
         return
-    # WAL lets `posture history` read while a batch writes; it is a property of the file.
-    conn.execute("PRAGMA journal_mode = WAL")
+    _use_wal(conn)
     with _transaction(conn):
         current = _schema_version(conn)  # another process may have migrated meanwhile
         for step in range(current, SCHEMA_VERSION):
@@ -370,6 +370,24 @@ def _migrate(conn: sqlite3.Connection, db: Path) -> None:
                 conn.execute(statement)
         if current < SCHEMA_VERSION:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """WAL lets `posture history` read while a batch writes; it is a property of the file.
+    Switching needs a moment with no other connection, and sqlite does not wait for that
+    (the busy timeout does not apply), so retry for up to the busy timeout. If another writer
+    holds on, the file stays in rollback mode: slower for readers, never wrong."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
 
 
 def _explain(db: Path, exc: sqlite3.Error) -> str:
