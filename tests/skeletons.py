@@ -5,8 +5,9 @@ Drillis & Contini segment proportions), so analysing it must give back the param
 
 - side view: hip midpoint bounces `bounce_cm` peak to trough once per step (its lowest points
   are the steps); the trunk leans `lean_deg` toward travel; the shoulder -> ear line is
-  `neck_flexion_deg` ahead of the trunk line; the ear -> nose line dips
-  `pitch_neutral_deg + head_pitch_deg` below horizontal; |ear -> shoulder| / |shoulder -> hip|
+  `neck_flexion_deg` ahead of the trunk line; every face line of head pitch (ear -> nose,
+  ear -> eye, ear -> mouth, eye -> mouth) dips its neutral angle + `head_pitch_deg` below
+  horizontal; |ear -> shoulder| / |shoulder -> hip|
   is `ear_shoulder_over_torso`. Left and right points coincide in x/y and differ in z.
 - front / rear view: as above with no lean, plus a hip side-to-side sway of `sway_cm` peak to
   peak and a head yaw of `yaw_pp_deg` peak to peak, both once per stride.
@@ -23,6 +24,23 @@ from posture.pose.landmarks import LM
 from posture.pose.track import PoseTrack
 
 CFG = default_config()
+_EYES = (
+    LM.LEFT_EYE_INNER, LM.LEFT_EYE, LM.LEFT_EYE_OUTER,
+    LM.RIGHT_EYE_INNER, LM.RIGHT_EYE, LM.RIGHT_EYE_OUTER,
+)  # fmt: skip
+
+
+def _eye_over_mouth() -> float:
+    """|ear -> eye| / |ear -> mouth| that puts eye -> mouth at its neutral angle."""
+    h = CFG.head
+    e = np.radians(h.pitch_neutral_ear_eye_deg)
+    m = np.radians(h.pitch_neutral_ear_mouth_deg)
+    t = np.tan(np.radians(h.pitch_neutral_eye_mouth_deg))
+    # mouth - k * eye (unit vectors) points at angle t: solve the linear equation in k.
+    return float((t * np.cos(m) - np.sin(m)) / (t * np.cos(e) - np.sin(e)))
+
+
+_EYE_OVER_MOUTH = _eye_over_mouth()
 
 
 @dataclass(frozen=True)
@@ -59,7 +77,7 @@ def _unit(angle_rad: np.ndarray, forward: float) -> np.ndarray:
 def _legs(
     lm: np.ndarray, hip: np.ndarray, phase: np.ndarray, r: Runner, fwd: float, side_view: bool
 ) -> None:
-    """Swinging legs: thigh +/-30 deg about vertical, knee bend, feet pointing forward."""
+    """Swinging legs: thigh +/-30 deg about vertical, knee bent up to 100 deg, feet forward."""
     body = CFG.body
     h = r.height_cm * r.px_per_cm
     thigh, shank = body.thigh_over_height * h, body.shank_over_height * h
@@ -72,7 +90,7 @@ def _legs(
         ),
     ):
         a1 = np.radians(30.0) * np.sin(phase + ph)
-        a2 = a1 - np.radians(25.0) * (1 + np.sin(phase + ph + 1.0))
+        a2 = a1 - np.radians(50.0) * (1 + np.sin(phase + ph + 1.0))  # a running swing knee
         if side_view:
             hip_pt = hip
             knee = hip_pt + thigh * np.stack([fwd * np.sin(a1), np.cos(a1)], -1)
@@ -104,17 +122,25 @@ def _head(
     half = 0.041 * h  # half the bitragion breadth
     d = CFG.head.depth_over_half_ear_width * half
     if r.view == "side":
-        dip = np.radians(CFG.head.pitch_neutral_deg + r.head_pitch_deg)
-        nose = ear + d * np.array([fwd * np.cos(dip), np.sin(dip)])
+        # Eye and mouth distances chosen so that eye -> mouth also sits at its neutral angle.
+        head = CFG.head
+        for angle, dist, points in (
+            (head.pitch_neutral_ear_nose_deg, d, (LM.NOSE,)),
+            (head.pitch_neutral_ear_eye_deg, _EYE_OVER_MOUTH * d, _EYES),
+            (head.pitch_neutral_ear_mouth_deg, d, (LM.MOUTH_LEFT, LM.MOUTH_RIGHT)),
+        ):
+            dip = np.radians(angle + r.head_pitch_deg)
+            for i in points:
+                lm[:, i, :2] = ear + dist * np.array([fwd * np.cos(dip), np.sin(dip)])
         for left, right in ((LM.LEFT_EAR, LM.RIGHT_EAR),):
             lm[:, left, :2] = lm[:, right, :2] = ear
             lm[:, left, 2], lm[:, right, 2] = half, -half
-    else:
-        nose = ear + np.stack([lateral * d * np.sin(yaw), 0.03 * h * np.ones_like(yaw)], -1)
-        lm[:, LM.LEFT_EAR, :2] = ear + np.stack([lateral * half * np.cos(yaw), 0 * yaw], -1)
-        lm[:, LM.RIGHT_EAR, :2] = ear - np.stack([lateral * half * np.cos(yaw), 0 * yaw], -1)
-        lm[:, [LM.LEFT_EAR, LM.RIGHT_EAR], 2] = 0.0
-        lm[:, LM.NOSE, 2] = depth * d * np.cos(yaw)
+        return
+    nose = ear + np.stack([lateral * d * np.sin(yaw), 0.03 * h * np.ones_like(yaw)], -1)
+    lm[:, LM.LEFT_EAR, :2] = ear + np.stack([lateral * half * np.cos(yaw), 0 * yaw], -1)
+    lm[:, LM.RIGHT_EAR, :2] = ear - np.stack([lateral * half * np.cos(yaw), 0 * yaw], -1)
+    lm[:, [LM.LEFT_EAR, LM.RIGHT_EAR], 2] = 0.0
+    lm[:, LM.NOSE, 2] = depth * d * np.cos(yaw)
     lm[:, LM.NOSE, :2] = nose
     for i in (
         LM.LEFT_EYE_INNER,

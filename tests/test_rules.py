@@ -53,7 +53,7 @@ BASE = (Path(__file__).parent.parent / "posture" / "rules" / "rules.toml").read_
         ("warn = -3.0\nfail = -6.0", "warn = -6.0\nfail = -3.0", "lean_backward.fail"),
         ('metric = "torso_lean_deg"', 'metric = "torso_lean"', "lean_forward.metric"),
         ('views = ["side"]', 'views = ["top"]', "lean_forward.views[0]"),
-        ('views = ["front", "rear"]', 'views = ["side"]', "head_shake.metric"),
+        ('views = ["front"]', 'views = ["side"]', "head_shake.metric"),
         (
             'exempt_contexts = ["uphill", "accelerating"]',
             'exempt_contexts = ["downhill"]',
@@ -205,10 +205,11 @@ def test_forward_lean_exempt_when_climbing_or_accelerating(context: str) -> None
 
 def test_head_down_relaxed_on_uneven_ground() -> None:
     runner = Runner(head_pitch_deg=20.0)
-    assert verdicts(runner)["head_down"].status == "warn"
+    flat = verdicts(runner)["head_down"]
+    assert flat.status == "warn"
     relaxed = verdicts(runner, context="uneven")["head_down"]
     assert relaxed.status == "ok"
-    assert relaxed.criterion.warn == 25.0
+    assert relaxed.criterion.warn == flat.criterion.warn + 10.0  # rules.toml: relax.uneven
 
 
 def _leaning_between(start_s: float, end_s: float, duration_s: float) -> PoseTrack:

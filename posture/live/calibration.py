@@ -42,9 +42,7 @@ class Baselines:
 
         The camera does not move during a session, so the calibrated ratio serves every view.
         """
-        head = replace(
-            base.head, pitch_neutral_deg=base.head.pitch_neutral_deg + self.head_pitch_deg
-        )
+        head = replace(base.head, pitch_offset_deg=base.head.pitch_offset_deg + self.head_pitch_deg)
         shoulders = replace(
             base.shoulders,
             ear_shoulder_over_torso_neutral_side=self.ear_shoulder_over_torso,

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from posture.metrics.activity import Activity
+from posture.metrics.camera import CameraMotion
 from posture.metrics.gait import Steps
 from posture.metrics.inputs import BodyScale
 from posture.metrics.registry import METRICS, MetricSpec
@@ -173,6 +175,8 @@ class Analysis:
         visibility: `(n, 33)` MediaPipe's visibility of each landmark (NaN where nobody).
         settings: the analysis settings used.
         notes: plain-language caveats about the measurement (e.g. slow-motion footage).
+        camera: where the camera moved and where the clip was cut (None: not measured).
+        activity: running / walking / ... per frame (None: every frame counts as running).
     """
 
     view: str | None
@@ -191,6 +195,8 @@ class Analysis:
     visibility: np.ndarray
     settings: AnalysisSettings = field(default_factory=AnalysisSettings)
     notes: tuple[str, ...] = ()
+    camera: CameraMotion | None = None
+    activity: Activity | None = None
 
     def __post_init__(self) -> None:
         n = self.timestamps_ms.shape
@@ -226,6 +232,32 @@ class Analysis:
         with np.errstate(all="ignore"):
             return (np.nanmedian(y) - y) * self.scale.cm_per_px
 
+    @property
+    def step_rate_spm(self) -> float:
+        """Steps per minute of the clip's clock from the raw step events (NaN under 3): the
+        rate the step detector found, reported or not (a slow-motion clip reads low)."""
+        same = np.diff(self.steps.run) == 0
+        gaps = np.diff(self.steps.time_ms)[same]
+        return 60000.0 / float(np.median(gaps)) if gaps.size >= 2 else math.nan
+
+    @property
+    def running(self) -> np.ndarray:
+        """`(n,)` bool: the frames the running rules are judged on."""
+        if self.activity is None:
+            return np.ones(self.timestamps_ms.shape, bool)
+        return self.activity.running
+
+    def _camera_dict(self) -> dict[str, Any] | None:
+        c = self.camera
+        if c is None:
+            return None
+        t = self.timestamps_ms / 1000.0
+        return {
+            "motion": c.label,
+            "moving_share": _num(c.moving_share, 3),
+            "cuts_s": [_num(x, 2) for x in t[c.cut]],
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready sections: view, facing, view_segments, metrics, strides, steps_s, notes,
         settings (with the height used and its source)."""
@@ -239,6 +271,8 @@ class Analysis:
             "strides": self.strides.to_rows(),
             "steps_s": [_num(t / 1000.0) for t in self.steps.time_ms],
             "notes": list(self.notes),
+            "activity": self.activity.to_dict() if self.activity else None,
+            "camera": self._camera_dict(),
             "settings": {
                 "view": s.view,
                 "context": s.context,

@@ -10,6 +10,7 @@ read the body's path in the image (bounce, sway, step timing) are not judged whe
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,8 +24,8 @@ class CameraMotion:
     """The camera per frame and for the clip.
 
     Attributes:
-        speed_legs_s: `(n,)` background motion over the surrounding second, in the runner's
-            leg lengths per second (NaN where it could not be measured).
+        speed_legs_s: `(n,)` background motion, the median frame-to-frame shift over the
+            surrounding second, in the runner's leg lengths per second (NaN: not measured).
         moving: `(n,)` bool, True where the camera moved (a tracking shot, a pan, a zoom).
         cut: `(n,)` bool, True on the first frame of a new shot.
         shot: `(n,)` int, the shot each frame belongs to (0, 1, ... in time order).
@@ -62,24 +63,42 @@ def find_cuts(change: np.ndarray, cfg: CameraConfig) -> np.ndarray:
     return (c >= cfg.cut_min_change) & (c >= cfg.cut_over_background * (background + 0.01))
 
 
+def _at_least(mask: np.ndarray, length: int) -> np.ndarray:
+    """`mask` without its True runs shorter than `length` frames."""
+    m = np.concatenate([[False], mask, [False]])
+    edges = np.flatnonzero(m[1:] != m[:-1])
+    out = np.zeros(mask.size, bool)
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if b - a >= length:
+            out[a:b] = True
+    return out
+
+
 def camera_motion(
     timestamps_ms: np.ndarray, scene: np.ndarray, leg_length_px: float, cfg: CameraConfig
 ) -> CameraMotion:
     """The camera's motion and cuts from a track's `scene` `(n, 4)` columns."""
     n = timestamps_ms.size
+    if n == 0:
+        empty = np.zeros(0)
+        return CameraMotion(empty, empty.astype(bool), empty.astype(bool), empty.astype(int))
     cut = find_cuts(scene[:, 3], cfg)
     shot = np.cumsum(cut)
-    step = np.nan_to_num(scene[:, :3].astype(np.float64), nan=0.0)
-    step[cut] = 0.0  # a cut is not a motion
-    window = max(1, round(sample_rate_hz(timestamps_ms)))
-    cum = np.vstack([np.zeros((1, 3)), np.cumsum(step, axis=0)])
+    step = scene[:, :3].astype(np.float64)
+    step[cut] = np.nan  # a cut is not a motion
+    fs = sample_rate_hz(timestamps_ms)
+    window = max(3, round(fs))
+    # The median frame-to-frame shift over a second: a tracking shot or a pan moves the
+    # background the same way frame after frame; flow noise and single bad fits do not.
     half = window // 2
-    lo = np.clip(np.arange(n) - half, 0, n)
-    hi = np.clip(np.arange(n) + window - half, 0, n)
-    span_s = np.maximum((timestamps_ms[np.maximum(hi - 1, 0)] - timestamps_ms[lo]) / 1000.0, 1e-3)
-    disp = np.linalg.norm(cum[hi] - cum[lo], axis=1)
-    known = np.isfinite(scene[:, 0])
+    padded = np.concatenate(
+        [np.full((half, 3), np.nan), step, np.full((window - 1 - half, 3), np.nan)]
+    )
+    win = np.lib.stride_tricks.sliding_window_view(padded, window, axis=0)[:n]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        typical = np.nanmedian(win, axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        speed = np.where(known, disp / span_s / leg_length_px, np.nan)
-    moving = np.nan_to_num(speed, nan=0.0) > cfg.moving_min_legs_s
+        speed = np.linalg.norm(typical, axis=1) * fs / leg_length_px
+    moving = _at_least(np.nan_to_num(speed, nan=0.0) > cfg.moving_min_legs_s, window)
     return CameraMotion(speed, moving, cut, shot)

@@ -29,6 +29,7 @@ _HIPS = (LM.LEFT_HIP, LM.RIGHT_HIP)
 _EARS = (LM.LEFT_EAR, LM.RIGHT_EAR)
 _TRUNK = (*_SHOULDERS, *_HIPS)
 _HEAD = (LM.NOSE, *_EARS)
+_FACE = (*_HEAD, LM.LEFT_EYE, LM.RIGHT_EYE, LM.MOUTH_LEFT, LM.MOUTH_RIGHT)
 _LEGS = (*_HIPS, LM.LEFT_KNEE, LM.RIGHT_KNEE, LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
 #: 1 cm of a 175 cm runner's 85.9 cm leg, in % leg (the bounce target in % leg).
 _CM_AS_PCT_LEG = 100.0 / 85.925
@@ -68,9 +69,12 @@ for _spec in (
     ),
     MetricSpec(
         "head_pitch_deg", "deg", SIDE, "frame", "Head pitch", "head",
-        "ear -> nose below horizontal minus neutral, + looking down",
-        lambda f: g.head_pitch_deg(f.lm, f.forward, f.config.head.pitch_neutral_deg),
-        landmarks=_HEAD, panel=True, trend=True, plot_min_range=10.0,
+        "median nod of four face lines (ear-nose, ear-eye, ear-mouth, eye-mouth) from their "
+        "level-gaze angles, + looking down",
+        lambda f: g.head_pitch_deg(
+            f.lm, f.forward, f.config.head.pitch_neutrals_deg, f.config.head.pitch_offset_deg
+        ),
+        landmarks=_FACE, panel=True, trend=True, plot_min_range=10.0,
         accuracy=Accuracy(4.0),
     ),
     MetricSpec(
@@ -113,31 +117,32 @@ for _spec in (
         "vertical_bounce_pct_leg", "% leg", ALL_VIEWS, "step", "Vertical bounce (% leg)",
         "bounce", "body rise per step (read at the shoulders), % leg length",
         _bounce_pct_leg, landmarks=(*_SHOULDERS, *_LEGS), plot_min_range=5.0,
-        accuracy=Accuracy(_CM_AS_PCT_LEG, 0.10),
+        accuracy=Accuracy(_CM_AS_PCT_LEG, 0.10), camera_sensitive=True, step_timing=True,
     ),
     MetricSpec(
         "vertical_bounce_cm", "cm", ALL_VIEWS, "step", "Vertical bounce", "bounce",
         "body rise per step (read at the shoulders), cm",
         lambda s: s.rise_px * s.scale.cm_per_px,
         landmarks=(*_SHOULDERS, *_LEGS), panel=True, trend=True, plot_min_range=4.0,
-        accuracy=Accuracy(1.0, 0.10),
+        accuracy=Accuracy(1.0, 0.10), camera_sensitive=True, step_timing=True,
     ),
     MetricSpec(
         "lateral_sway_pct_leg", "% leg", FRONT_REAR, "stride", "Side-to-side sway", "sway",
         "pelvis side-to-side peak-to-peak per stride, % leg length",
         lambda s: detrended_range_all(s.signal_px[:, 0], s) / s.scale.leg_length_px * 100.0,
         landmarks=(*_HIPS, *_LEGS), panel=True, trend=True, plot_min_range=5.0,
+        camera_sensitive=True,
     ),
     MetricSpec(
         "cadence_spm", "steps/min", ALL_VIEWS, "step", "Cadence", "cadence",
         "steps per minute", lambda s: 60000.0 / s.dt_ms,
         landmarks=_SHOULDERS, panel=True, trend=True, digits=0, plot_min_range=20.0,
-        accuracy=Accuracy(2.0), aggregate="rate",
+        accuracy=Accuracy(2.0), aggregate="rate", camera_sensitive=True, step_timing=True,
     ),
     MetricSpec(
         "cadence_cv_pct", "%", ALL_VIEWS, "clip", "Pace evenness (step-time variation)",
         "pace CV", "coefficient of variation of step intervals", _cadence_cv,
-        landmarks=_SHOULDERS, plot_min_range=10.0,
+        landmarks=_SHOULDERS, plot_min_range=10.0, camera_sensitive=True, step_timing=True,
     ),
 ):  # fmt: skip
     register(_spec)

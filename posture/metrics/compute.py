@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from posture.metrics.activity import classify_activity
 from posture.metrics.analysis import Analysis
+from posture.metrics.camera import CameraMotion, camera_motion
 from posture.metrics.config import MetricConfig, default_config
 from posture.metrics.gait import detect_steps
-from posture.metrics.inputs import FrameInputs, body_scale, gait_signal
+from posture.metrics.identity import person_switches, runner_frames
+from posture.metrics.inputs import FrameInputs, body_scale, gait_signal, leg_length_px
 from posture.metrics.registry import specs
 from posture.metrics.smoothing import make_smoother
 from posture.metrics.tables import clip_summaries, gait_tables
@@ -16,6 +19,8 @@ from posture.metrics.view import LABELS, detect_views
 from posture.pose.landmarks import LEFT_RIGHT_PAIRS, LM
 from posture.pose.track import PoseTrack
 from posture.settings import AnalysisSettings
+
+_TRUNK = [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP]
 
 
 def gate_landmarks(landmarks: np.ndarray, visibility_min: float) -> np.ndarray:
@@ -71,6 +76,26 @@ def _main_view(views: np.ndarray, forward: np.ndarray) -> tuple[str | None, str 
     return view, "right" if np.nansum(forward[views == "side"]) >= 0 else "left"
 
 
+def _one_runner(
+    t: np.ndarray, gated: np.ndarray, camera: CameraMotion, cfg: MetricConfig
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """`(n,)` frames of the one runner analysed, and a note where others were left out."""
+    seen = np.isfinite(gated[:, _TRUNK, 0]).all(axis=1)
+    switch = person_switches(gated, leg_length_px(gated, cfg.body), cfg.activity.switch_jump_legs)
+    switch &= ~camera.cut
+    keep = runner_frames(switch, camera.shot, seen)
+    dropped = seen & ~keep
+    if not dropped.any():
+        return keep, ()
+    at = ", ".join(f"{x / 1000:.1f} s" for x in t[switch][:3])
+    note = (
+        f"the pose tracker jumped to another person (at {at}); only the longest stretch on "
+        f"one runner is analysed, {dropped.sum() / max(seen.sum(), 1):.0%} of the seen frames "
+        "are left out"
+    )
+    return keep, (note,)
+
+
 def analyse(
     track: PoseTrack,
     settings: AnalysisSettings | None = None,
@@ -80,25 +105,30 @@ def analyse(
 ) -> Analysis:
     """Measure posture on a whole clip.
 
-    Args:
-        track: the pose track (NaN rows where nobody was found).
-        settings: view override, context, height; defaults to `AnalysisSettings()`.
-        config: metric constants; defaults to the shipped `calibration.toml`.
-        smoother: name of the landmark smoother (`zero_phase`, `one_euro`, `none`).
+        Args:
+            track: the pose track (NaN rows where nobody was found).
+            settings: view override, context, height; defaults to `AnalysisSettings()`.
+            config: metric constants; defaults to the shipped `calibration.toml`.
+            smoother: name of the landmark smoother (`zero_phase`, `one_euro`, `none`).
 
-    Returns:
-        The `Analysis` with per-frame metrics `(n,)`, steps, strides and clip summaries.
+        Returns:
+            The `Analysis` with per-frame metrics `(n,)`, steps, strides and clip summaries.
 
-    Example:
-        >>> from posture.pose.track import PoseTrack
-        >>> a = analyse(PoseTrack.empty(resolution_wh=(64, 48), fps=30.0, model="m", n=5))
-        >>> a.view, a.strides.n
-        (None, 0)
+        Example:
+            >>> from posture.pose.track import PoseTrack
+
+    _TRUNK = [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP]
+            >>> a = analyse(PoseTrack.empty(resolution_wh=(64, 48), fps=30.0, model="m", n=5))
+            >>> a.view, a.strides.n
+            (None, 0)
     """
     settings = settings or AnalysisSettings()
     cfg = config or default_config()
     t = track.timestamps_ms
     gated = gate_landmarks(track.landmarks, cfg.smoothing.visibility_min)
+    camera = camera_motion(t, track.scene_array, leg_length_px(gated, cfg.body), cfg.camera)
+    keep, identity_notes = _one_runner(t, gated, camera, cfg)
+    gated[~keep | camera.cut] = np.nan  # nothing is smoothed across a cut or a switch
     lm = gated.copy()
     lm[..., :3] = make_smoother(smoother, cfg).smooth(t, gated[..., :3])
     labels, segments = detect_views(t, lm, cfg.view, settings.view)
@@ -107,9 +137,20 @@ def analyse(
     scale = body_scale(lm, track.world_landmarks_m, cfg.body, settings.height_cm)
     signal = gait_signal(lm)
     signal[views == ""] = np.nan
+    # No step spans a cut between shots: the signal stops at each cut.
+    signal[camera.cut | np.roll(camera.cut, -1)] = np.nan
     steps = detect_steps(t, signal[:, 1], cfg.steps)
     gait = gait_tables(t, steps, signal, frames, views, scale, cfg)
-    detected = track.detected
+    detected = track.detected & keep
+    # A typical stride on the clip's own clock (slow motion stretches it) from the raw step
+    # events: the window the activity is read over.
+    same = np.diff(steps.run) == 0
+    gaps = np.diff(steps.time_ms)[same] / 1000.0
+    stride = 2.0 * float(np.median(gaps)) if gaps.size >= 2 else None
+    activity = classify_activity(
+        t, lm, views, scale.leg_length_px, stride, gait.per_frame["cadence_spm"],
+        camera.moving, cfg.activity,
+    )  # fmt: skip
     metrics = {k: np.where(detected, v, np.nan) for k, v in (frames | gait.per_frame).items()}
     view, facing = _main_view(views, forward)
     return Analysis(
@@ -128,5 +169,7 @@ def analyse(
         scale=scale,
         visibility=track.landmarks[..., 3].astype(np.float32),
         settings=settings,
-        notes=gait.notes,
+        notes=(*identity_notes, *gait.notes),
+        camera=camera,
+        activity=activity,
     )

@@ -31,8 +31,22 @@ class OneEuroConfig:
 
 @dataclass(frozen=True)
 class HeadConfig:
-    pitch_neutral_deg: float
+    pitch_neutral_ear_nose_deg: float
+    pitch_neutral_ear_eye_deg: float
+    pitch_neutral_ear_mouth_deg: float
+    pitch_neutral_eye_mouth_deg: float
+    pitch_offset_deg: float
     depth_over_half_ear_width: float
+
+    @property
+    def pitch_neutrals_deg(self) -> tuple[float, float, float, float]:
+        """Neutral angle of each face line in `geometry.FACE_LINES` order."""
+        return (
+            self.pitch_neutral_ear_nose_deg,
+            self.pitch_neutral_ear_eye_deg,
+            self.pitch_neutral_ear_mouth_deg,
+            self.pitch_neutral_eye_mouth_deg,
+        )
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,26 @@ class CameraConfig:
 
 
 @dataclass(frozen=True)
+class ActivityConfig:
+    window_strides: float
+    min_stretch_s: float
+    run_min_knee_deg: float
+    run_min_split_side: float
+    run_min_split_front: float
+    walk_min_split_range: float
+    run_min_spm: float
+    run_max_spm: float
+    lying_min_trunk_deg: float
+    lying_max_hip_legs: float
+    crouch_min_trunk_deg: float
+    crouch_always_trunk_deg: float
+    accelerating_min_legs_s2: float
+    start_accelerating_s: float
+    switch_jump_legs: float
+    min_leg_px: float
+
+
+@dataclass(frozen=True)
 class MetricConfig:
     """All constants of the metrics stage (see `calibration.toml` for meaning and sources)."""
 
@@ -92,6 +126,7 @@ class MetricConfig:
     view: ViewConfig
     steps: StepsConfig
     camera: CameraConfig
+    activity: ActivityConfig
 
     def r_neutral(self, view: str) -> float:
         """Neutral ear-shoulder / torso ratio for `view` (`side`, `front` or `rear`)."""
@@ -133,6 +168,7 @@ def parse_config(raw: dict[str, Any]) -> MetricConfig:
         "view": ViewConfig,
         "steps": StepsConfig,
         "camera": CameraConfig,
+        "activity": ActivityConfig,
     }
     return MetricConfig(**{k: _section(c, k, raw.get(k)) for k, c in classes.items()})
 

@@ -48,15 +48,55 @@ def torso_lean_deg(lm: np.ndarray, forward: np.ndarray | float) -> np.ndarray:
     return from_vertical_deg(shoulder_mid(lm) - hip_mid(lm), forward)
 
 
-def head_pitch_raw_deg(lm: np.ndarray, forward: np.ndarray | float) -> np.ndarray:
-    """Ear-mid -> nose angle below horizontal (toward travel), degrees; ~15 for a level gaze."""
-    d = lm[..., LM.NOSE, :2] - ear_mid(lm)
-    return np.degrees(np.arctan2(d[..., 1], forward * d[..., 0]))
+def eye_mid(lm: np.ndarray) -> np.ndarray:
+    return midpoint(lm, LM.LEFT_EYE, LM.RIGHT_EYE)
 
 
-def head_pitch_deg(lm: np.ndarray, forward: np.ndarray | float, neutral_deg: float) -> np.ndarray:
-    """Chin-down head rotation: raw ear -> nose angle minus its neutral value; + looking down."""
-    return head_pitch_raw_deg(lm, forward) - neutral_deg
+def mouth_mid(lm: np.ndarray) -> np.ndarray:
+    return midpoint(lm, LM.MOUTH_LEFT, LM.MOUTH_RIGHT)
+
+
+def below_horizontal_deg(v: np.ndarray, forward: np.ndarray | float) -> np.ndarray:
+    """Angle of image vectors `v` `(..., 2)` below the horizontal toward travel, degrees."""
+    return np.degrees(np.arctan2(v[..., 1], forward * v[..., 0]))
+
+
+#: The face lines head pitch reads: (name, from point, to point). A chin-down nod of theta
+#: turns every one of them by +theta below the horizontal, whichever way the runner faces.
+FACE_LINES = (
+    ("ear_nose", ear_mid, lambda lm: lm[..., LM.NOSE, :2]),
+    ("ear_eye", ear_mid, eye_mid),
+    ("ear_mouth", ear_mid, mouth_mid),
+    ("eye_mouth", eye_mid, mouth_mid),
+)
+
+
+def face_line_angles_deg(lm: np.ndarray, forward: np.ndarray | float) -> np.ndarray:
+    """`(..., 4)` angle of each of `FACE_LINES` below horizontal toward travel, degrees."""
+    return np.stack(
+        [below_horizontal_deg(b(lm) - a(lm), forward) for _, a, b in FACE_LINES], axis=-1
+    )
+
+
+def head_pitch_deg(
+    lm: np.ndarray,
+    forward: np.ndarray | float,
+    neutral_deg: tuple[float, ...],
+    offset_deg: float = 0.0,
+) -> np.ndarray:
+    """Chin-down head rotation from a level gaze, degrees; + looking down.
+
+    Each face line's angle minus its neutral (`neutral_deg`, one per `FACE_LINES` entry) is
+    one reading of the nod; the median of the readings present is the pitch, so one badly
+    placed point (a mouth corner in shadow, an inferred far ear) cannot decide it.
+    `offset_deg` is a runner's own level gaze (live calibration), 0 by default.
+    """
+    readings = face_line_angles_deg(lm, forward) - np.asarray(neutral_deg, np.float64)
+    readings = wrap_deg(readings)
+    ok = np.isfinite(readings).any(axis=-1)
+    out = np.full(ok.shape, np.nan)
+    out[ok] = np.nanmedian(readings[ok], axis=-1)
+    return out - offset_deg
 
 
 def neck_flexion_deg(lm: np.ndarray, forward: np.ndarray | float) -> np.ndarray:

@@ -81,6 +81,10 @@ class MetricSpec:
         accuracy: target error against truth; None when the suite does not check it.
         aggregate: how the clip value is formed from the level's samples: `median`, or
             `rate` (60 / mean interval, for counts over time such as cadence).
+        camera_sensitive: reads the body's path in the image (bounce, sway, step timing), so
+            a moving camera adds its own motion: not judged where the camera moves.
+        step_timing: needs the step events to be real steps: not judged when the cadence is
+            outside what running produces (slow motion, every other step missed).
     """
 
     id: str
@@ -98,6 +102,8 @@ class MetricSpec:
     plot_min_range: float = 1.0
     accuracy: Accuracy | None = None
     aggregate: Literal["median", "rate"] = "median"
+    camera_sensitive: bool = False
+    step_timing: bool = False
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:

@@ -25,6 +25,8 @@ def rule_confidence(analysis: Analysis, rule: Rule, n_strides: int) -> tuple[Con
             reasons.append(f"only {summary.n} step intervals")
     elif n_strides < 2 * rule.min_samples:
         reasons.append(f"only {n_strides} strides in a {' or '.join(rule.views)} view")
+    if rule.caveat:
+        reasons.append(rule.caveat)
     visibility = _visibility(analysis, rule)
     if np.isfinite(visibility) and visibility < MIN_VISIBILITY:
         reasons.append(f"the landmarks it needs were seen poorly (visibility {visibility:.2f})")

@@ -11,7 +11,7 @@ figure of the metric as the typical value.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -43,6 +43,9 @@ class Samples:
         values: metric id -> `(m,)` (NaN outside the rule's views or where not measured).
         per_stride: True for stride samples, False for frames.
         n_strides: strides of the clip in the rule's views.
+        whole: one sample that stands for the whole judged stretch (a clip figure): its
+            level is the verdict, with no minimum duration.
+        notes: what was left out of the judged frames, and why (for the reasons).
     """
 
     t0_s: np.ndarray
@@ -50,6 +53,8 @@ class Samples:
     values: dict[str, np.ndarray]
     per_stride: bool
     n_strides: int
+    whole: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 def stride_s(analysis: Analysis) -> float:
@@ -75,49 +80,142 @@ def _views_needed(rule: Rule) -> str:
     return " or ".join(rule.views)
 
 
+def _spans(t_s: np.ndarray, mask: np.ndarray) -> str:
+    """`5.0-6.6 s, 9.0-9.4 s` for the True runs of `mask` (at most three)."""
+    m = np.concatenate([[False], mask, [False]])
+    edges = np.flatnonzero(m[1:] != m[:-1])
+    pairs = zip(edges[::2], edges[1::2], strict=True)
+    runs = [f"{t_s[a]:.1f}-{t_s[b - 1]:.1f} s" for a, b in pairs]
+    return ", ".join(runs[:3]) + (", ..." if len(runs) > 3 else "")
+
+
+def _activity_seen(analysis: Analysis) -> str:
+    """`walking 4.6 s, standing 1.0 s`: what the clip shows instead of running."""
+    if analysis.activity is None:
+        return "nothing"
+    parts = [
+        (a, analysis.activity.seconds(a))
+        for a in ("walking", "standing", "crouched", "lying", "unknown")
+    ]
+    found = [f"{a} {sec:.1f} s" for a, sec in parts if sec >= 0.05]
+    return ", ".join(found) or "nobody in view"
+
+
+def judged_frames(analysis: Analysis, rule: Rule) -> tuple[np.ndarray, list[str]]:
+    """`(n,)` bool: the running frames in the rule's views that could show its fault, and
+    plain-language notes on what was left out (a moving camera, accelerating)."""
+    t_s = analysis.timestamps_ms / 1000.0
+    frames = np.isin(analysis.frame_view, rule.views) & analysis.running
+    notes = []
+    specs = [METRICS[c.metric] for c in rule.criteria]
+    if analysis.camera is not None and any(sp.camera_sensitive for sp in specs):
+        moving = frames & analysis.camera.moving
+        if moving.any():
+            notes.append(
+                f"not judged where the camera moves ({_spans(t_s, moving)}): its motion adds "
+                "to the body's in the image"
+            )
+            frames &= ~analysis.camera.moving
+    if analysis.activity is not None and "accelerating" in rule.exempt_contexts:
+        accelerating = frames & analysis.activity.accelerating
+        if accelerating.any():
+            notes.append(
+                f"not judged while accelerating ({_spans(t_s, accelerating)}): the text "
+                "allows a forward lean when speeding up"
+            )
+            frames &= ~analysis.activity.accelerating
+    return frames, notes
+
+
+def _implausible_steps(analysis: Analysis, rule: Rule) -> str | None:
+    """Why the step events cannot be trusted as real steps for this rule, or None."""
+    if not any(METRICS[c.metric].step_timing for c in rule.criteria):
+        return None
+    cadence = analysis.step_rate_spm
+    cfg = default_config().activity
+    if not np.isfinite(cadence) or cfg.run_min_spm <= cadence <= cfg.run_max_spm:
+        return None
+    return (
+        f"the cadence reads {cadence:.0f} steps/min, outside what running produces "
+        f"({cfg.run_min_spm:.0f}-{cfg.run_max_spm:.0f}): slow-motion footage or missed steps, "
+        "so step timing and bounce are not judged"
+    )
+
+
+def _stride_mask(analysis: Analysis, frames: np.ndarray) -> np.ndarray:
+    """`(m,)` bool: strides whose middle frame is one of `frames`."""
+    strides = analysis.strides
+    if strides.n == 0 or frames.size == 0:
+        return np.zeros(strides.n, bool)
+    mid = np.clip(np.round((strides.a + strides.b) / 2).astype(int), 0, frames.size - 1)
+    return frames[mid]
+
+
 def select_samples(analysis: Analysis, rule: Rule) -> Samples | str:
     """The rule's samples, or the reason it cannot be judged on this clip."""
     metrics = {c.metric for c in rule.criteria}
-    if not np.isin(analysis.frame_view, rule.views).any():
+    in_view = np.isin(analysis.frame_view, rule.views)
+    if not in_view.any():
         seen = analysis.view or "no view (nobody seen)"
         return f"needs a {_views_needed(rule)} view; this clip is {seen}"
+    if not (in_view & analysis.running).any():
+        shows = _activity_seen(analysis)
+        return f"no running found in a {_views_needed(rule)} view (the clip shows {shows})"
+    why = _implausible_steps(analysis, rule)
+    if why:
+        return why
+    frames, notes = judged_frames(analysis, rule)
+    if not frames.any():
+        return "; ".join(notes) or "no frame could show this fault"
     strides = analysis.strides
-    in_view = np.isin(strides.view, rule.views)
+    keep = _stride_mask(analysis, frames) & np.isin(strides.view, rule.views)
     primary = METRICS[rule.metric]
-    n = int(np.isfinite(np.where(in_view, strides.values[rule.metric], np.nan)).sum())
+    n = int(np.isfinite(np.where(keep, strides.values[rule.metric], np.nan)).sum())
     if primary.level == "clip" and analysis.summary[rule.metric].n < rule.min_samples:
         have = analysis.summary[rule.metric].n
         return f"needs {rule.min_samples} step intervals; {have} were found"
     if primary.level == "clip" and n < rule.min_strides:
         # Enough steps for the clip value, too few strides for a rolling one: the clip value
-        # stands for the whole stretch the steps cover.
-        t0, t1 = analysis.step_table.start_ms[0] / 1000, analysis.step_table.end_ms[-1] / 1000
+        # stands for the whole stretch the steps cover, if that stretch could be judged.
+        steps = analysis.step_table
+        mid = np.clip(np.round((steps.a + steps.b) / 2).astype(int), 0, frames.size - 1)
+        if steps.n == 0 or frames[mid].mean() < 0.8:
+            return "; ".join(notes) or "too few step intervals while running"
+        t0, t1 = steps.start_ms[0] / 1000, steps.end_ms[-1] / 1000
         values = {m: np.array([analysis.summary[m].median]) for m in metrics}
-        return Samples(np.array([t0]), np.array([t1]), values, True, n)
+        return Samples(np.array([t0]), np.array([t1]), values, True, n, whole=True, notes=notes)
     if n >= (rule.min_strides if primary.level == "clip" else rule.min_samples):
-        values = {m: np.where(in_view, strides.values[m], np.nan) for m in metrics}
-        return Samples(strides.start_ms / 1000, strides.end_ms / 1000, values, True, n)
+        values = {m: np.where(keep, strides.values[m], np.nan) for m in metrics}
+        return Samples(strides.start_ms / 1000, strides.end_ms / 1000, values, True, n, notes=notes)
     if primary.level != "frame":
         return f"needs {rule.min_samples} strides in a {_views_needed(rule)} view; {n} were found"
-    return _frame_samples(analysis, rule, metrics, n)
+    return _frame_samples(analysis, rule, metrics, n, frames, notes)
 
 
-def _frame_samples(analysis: Analysis, rule: Rule, metrics: set[str], n: int) -> Samples | str:
+def _frame_samples(
+    analysis: Analysis, rule: Rule, metrics: set[str], n: int, frames: np.ndarray,
+    notes: list[str],
+) -> Samples | str:  # fmt: skip
+    """Too few strides for episodes: the median of the judged frames stands for the clip
+    (a low-confidence verdict), if they cover at least `min_samples` typical strides."""
     t_s = analysis.timestamps_ms / 1000.0
     dt = float(np.median(np.diff(t_s))) if t_s.size > 1 else 0.0
-    in_view = np.isin(analysis.frame_view, rule.views)
-    window = max(1, round(stride_s(analysis) / dt)) if dt > 0 else 1
-    values = {
-        m: _rolling_median(np.where(in_view, analysis.metrics[m], np.nan), window) for m in metrics
-    }
-    seen_s = float(np.isfinite(values[rule.metric]).sum() * dt)
-    need_s = rule.min_samples * default_config().steps.default_stride_s
+    values = {m: np.where(frames, analysis.metrics[m], np.nan) for m in metrics}
+    seen = np.isfinite(values[rule.metric])
+    seen_s = float(seen.sum() * dt)
+    need_s = rule.min_samples * stride_s(analysis)
     if seen_s < need_s:
         return (
             f"needs {rule.min_samples} strides in a {_views_needed(rule)} view (or "
             f"{need_s:.1f} s of it); {n} strides and {seen_s:.1f} s were found"
         )
-    return Samples(t_s, t_s + dt, values, False, n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        medians = {m: np.array([np.nanmedian(v)]) for m, v in values.items()}
+    idx = np.flatnonzero(seen)
+    t0, t1 = np.array([t_s[idx[0]]]), np.array([t_s[idx[-1]] + dt])
+    note = f"judged on the median of {seen_s:.1f} s of frames: only {n} strides were found"
+    return Samples(t0, t1, medians, False, n, whole=True, notes=[*notes, note])
 
 
 def _episode(
@@ -144,6 +242,11 @@ def find_episodes(
 ) -> tuple[tuple[Episode, ...], float]:
     """The rule's episodes on `samples` and the share of the judged time they cover."""
     strict, loose = sample_levels(rule, criteria, samples.values)
+    if samples.whole:
+        level = int(strict[0]) if strict.size else -1
+        if level <= 0:
+            return (), 0.0
+        return (_episode(0, 0, level, samples, criteria),), 1.0
     tracker = RuleTracker.for_rule(rule, per_stride=samples.per_stride, max_gap_s=max_gap_s)
     for i in range(strict.size):
         tracker.update(i, samples.t0_s[i], samples.t1_s[i], int(strict[i]), int(loose[i]))
@@ -192,6 +295,9 @@ def evaluate_rule(analysis: Analysis, rule: Rule, context: str = "flat") -> Rule
     episodes, share = find_episodes(rule, criteria, samples, stride_s(analysis))
     level = max((LEVELS.index(e.level) for e in episodes), default=0)
     confidence, reasons = rule_confidence(analysis, rule, samples.n_strides)
+    reasons = [*samples.notes, *reasons]
+    if samples.whole and not samples.per_stride:
+        confidence = "low"
     return _result(
         analysis, rule, criteria[0], LEVELS[level], reasons, episodes=episodes, share=share,
         confidence=confidence,

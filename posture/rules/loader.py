@@ -43,7 +43,9 @@ REQUIRED = (
 )
 #: No limit, fraction or relaxation of any metric is anywhere near this.
 MAX_ABS_NUMBER = 1e6
-OPTIONAL = ("combine", "also", "exempt_contexts", "relax", "exercises", "min_strides", "min_s")
+OPTIONAL = (
+    "combine", "also", "exempt_contexts", "relax", "exercises", "min_strides", "min_s", "caveat",
+)  # fmt: skip
 
 
 class _Ctx:
@@ -164,6 +166,7 @@ def _rule(c: _Ctx, rule_id: str, raw: Any, exercises: dict[str, Exercise]) -> Ru
         ),
         relax=relax,
         exercises=tuple(exercises[e] for e in ex_ids),
+        caveat=c.text(raw["caveat"], f"{key}.caveat") if "caveat" in raw else None,
     )
 
 

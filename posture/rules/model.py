@@ -115,6 +115,7 @@ class Rule:
     exercises: tuple[Exercise, ...] = ()
     min_strides: int = DEFAULT_MIN_STRIDES
     min_s: float = DEFAULT_MIN_S
+    caveat: str | None = None
 
     def __post_init__(self) -> None:
         if not self.criteria:
