@@ -54,12 +54,13 @@ KNOWN_MISSES: dict[str, str] = {
         "MediaPipe's single-pose tracker jumps to the other jogger at 10.0 s; the switch is "
         "found and the second stretch left out, so only 49 % of 0-20 s is running"
     ),
-    (
-        "side_sprint_start_forward_lean_1",
-        "side_sprint_start_forward_lean_1:activity=(0.0, 5.0, 'crouched')",
-    ): (
+    "side_sprint_start_forward_lean_1:activity=(0.0, 5.0, 'crouched')": (
         "MediaPipe finds nobody in the blocks for 0-2.5 s and a different body for 2.5-4.9 s "
         "(torso 6x the runner's): 0 % of 0-5 s is labelled crouched (none instead)"
+    ),
+    "walk_then_jog_treadmill_side_tutorial_1:activity=(26.0, 37.0, 'walking')": (
+        "26.8-32.4 s is a shot of its own (cuts found at 26.8 and 32.4 s) with the legs out of "
+        "frame, read as unknown: only 44 % of 26-37 s is labelled walking (33-38 s is)"
     ),
 }
 

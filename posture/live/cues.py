@@ -90,15 +90,16 @@ class RuleMonitor:
         return "exempt" if is_exempt(rule, self.context) else LEVELS[level]
 
     def update(
-        self, t_ms: float, values: Mapping[str, float], view: str | None
+        self, t_ms: float, values: Mapping[str, float], view: str | None, running: bool = True
     ) -> dict[str, RuleStatus]:
-        """Levels of every rule for one frame (`not_measured` outside the rule's views)."""
+        """Levels of every rule for one frame (`not_measured` outside the rule's views, and
+        while the runner is not running: walking to recover is the text's advice)."""
         smoothed = self._smoothed(t_ms, values)
         t0_s = (self._t_ms if self._t_ms is not None else t_ms) / 1000.0
         self._t_ms, self._i = t_ms, self._i + 1
         out: dict[str, RuleStatus] = {}
         for rule in self.rules.rules:
-            in_view = view in rule.views
+            in_view = view in rule.views and running
             shown = {k: v if in_view else np.nan for k, v in smoothed.items()}
             out[rule.id] = self._rule_level(rule, shown, t0_s, t_ms / 1000.0)
             if not in_view:

@@ -99,6 +99,7 @@ class LiveFeedback:
             base = self.calibrator.baselines.metric_config(default_config())
             if self.analyser.config != base:
                 self.analyser.use_config(base)
-        levels = self.monitor.update(timestamp_ms, live.values, live.view)
+        running = live.activity in (None, "running")  # None: the window is still filling
+        levels = self.monitor.update(timestamp_ms, live.values, live.view, running)
         cue = self.selector.update(timestamp_ms / 1000.0, levels)
         return Feedback(timestamp_ms, live, levels, cue, calibration)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from posture.metrics.activity import classify_activity
 from posture.metrics.analysis import MetricSummary, central_value, window_figure
 from posture.metrics.compute import frame_metrics, frame_views, gate_landmarks
 from posture.metrics.config import MetricConfig, default_config
@@ -50,6 +51,8 @@ class LiveValues:
         body_height_cm: gait point height above its window mean, cm (+ up; NaN unknown).
         view, facing: current view and side-view facing (None while unknown).
         scale: the current body scale.
+        activity: what the runner does now (`running`, `walking`, ...; None at first), read
+            on the trailing window as `analyse()` reads it on a clip.
     """
 
     values: dict[str, float]
@@ -58,6 +61,7 @@ class LiveValues:
     view: str | None
     facing: str | None
     scale: BodyScale
+    activity: str | None = None
 
 
 class GaitWindow:
@@ -79,6 +83,8 @@ class GaitWindow:
         self._rows: deque[tuple[float, np.ndarray, np.ndarray, str, float]] = deque()
         self._calls = 0
         self._tables: GaitTables | None = None
+        #: The activity of the window's latest frame (`activity.ACTIVITIES`), None at first.
+        self.activity: str | None = None
 
     def update(
         self, t_ms: float, lm_row: np.ndarray, world_row: np.ndarray, view: str, forward: float
@@ -107,7 +113,16 @@ class GaitWindow:
         signal = gait_signal(lm)
         signal[views == ""] = np.nan
         steps = detect_steps(t, signal[:, 1], self.config.steps)
-        return gait_tables(t, steps, signal, frames, views, self.scale, self.config)
+        tables = gait_tables(t, steps, signal, frames, views, self.scale, self.config)
+        gaps = np.diff(steps.time_ms)[np.diff(steps.run) == 0] / 1000.0
+        stride = 2.0 * float(np.median(gaps)) if gaps.size >= 2 else None
+        # Live has no scene stage: the camera is taken as fixed (a webcam on a stand).
+        activity = classify_activity(
+            t, lm, views, self.scale.leg_length_px, stride, tables.per_frame["cadence_spm"],
+            np.zeros(t.size, bool), self.config.activity,
+        )  # fmt: skip
+        self.activity = str(activity.label[-1]) if activity.label.size else None
+        return tables
 
 
 class _AboveMean:
@@ -215,5 +230,6 @@ class LiveAnalyser:
         height *= self.gait.scale.cm_per_px
         view, facing = LABELS[label]
         return LiveValues(
-            values, recent_figures(tables, timestamp_ms), height, view, facing, self.gait.scale
-        )
+            values, recent_figures(tables, timestamp_ms), height, view, facing, self.gait.scale,
+            self.gait.activity,
+        )  # fmt: skip

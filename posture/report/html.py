@@ -206,11 +206,40 @@ def _capture(report: dict[str, Any]) -> str:
         ("resolution", f"{inp['width']} x {inp['height']}"),
         ("frame rate", f"{inp['fps']:g} frames/s"), ("duration", f"{inp['duration_s']:.1f} s"),
         ("rotation", f"{inp.get('rotation_deg', 0)} deg"), ("pose model", pose["model"]),
+        ("activity", activity_text(report)), ("camera", camera_text(report)),
     ]  # fmt: skip
     rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in facts)
     warnings = report.get("capture", {}).get("warnings", []) + report.get("notes", [])
     notes = "".join(f'<p class="warn">{_e(w)}</p>' for w in warnings)
     return f"<table>{rows}</table>{notes or '<p>No problems with the capture.</p>'}"
+
+
+_ACTIVITY_WORDS = {"none": "nobody in view"}
+
+
+def activity_text(report: dict[str, Any]) -> str:
+    """`running 0.0-9.9 s, walking 9.9-12.0 s` from the report's activity timeline."""
+    spans = [s for s in report.get("activity") or [] if s["end_s"] - s["start_s"] >= 0.3]
+    parts = [
+        f"{_ACTIVITY_WORDS.get(s['activity'], s['activity'])} {s['start_s']:.1f}-{s['end_s']:.1f} s"
+        for s in spans[:8]
+    ]
+    return ", ".join(parts) + (", ..." if len(spans) > 8 else "") if parts else "—"
+
+
+def camera_text(report: dict[str, Any]) -> str:
+    """`fixed`, `moving at times (34 % of the clip)`, with the cuts between shots."""
+    cam = report.get("camera")
+    if not cam:
+        return "—"
+    text = cam["motion"]
+    if cam["motion"] != "fixed" and cam.get("moving_share") is not None:
+        text += f" ({cam['moving_share']:.0%} of the clip)"
+    cuts = cam.get("cuts_s") or []
+    if cuts:
+        shown = ", ".join(f"{c:.1f}" for c in cuts[:6]) + (", ..." if len(cuts) > 6 else "")
+        text += f"; {len(cuts)} cut{'s' if len(cuts) > 1 else ''} between shots at {shown} s"
+    return text
 
 
 def verdict_line(result: ClipResult) -> str:

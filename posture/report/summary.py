@@ -7,7 +7,7 @@ from rich.table import Table
 
 from posture.gate.text import rich_safe
 from posture.metrics import METRICS
-from posture.report.html import episode_text, verdict_line
+from posture.report.html import activity_text, camera_text, episode_text, verdict_line
 from posture.result import ClipResult
 from posture.rules import RuleResult
 
@@ -34,6 +34,9 @@ def print_summary(result: ClipResult, console: Console, *, report_path: str = ""
     else:
         console.print(rich_safe(title))
     console.print(f"[bold]{rich_safe(verdict_line(result))}[/bold]")
+    if result.analysis is not None:
+        shows = f"activity: {activity_text(report)}; camera: {camera_text(report)}"
+        console.print(rich_safe(shows), soft_wrap=True)
     for warning in report.get("capture", {}).get("warnings", []):
         console.print(f"[yellow]capture:[/yellow] {rich_safe(warning)}")
     for note in report.get("notes", []):
