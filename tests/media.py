@@ -24,10 +24,13 @@ def write_clip(
     *,
     fps: float = 30.0,
     pts_ms: Sequence[int] | None = None,
+    index_first: bool = False,
 ) -> Path:
-    """Write RGB `frames` as H.264 MP4; `pts_ms` gives each frame's time (variable rate)."""
+    """Write RGB `frames` as H.264 MP4; `pts_ms` gives each frame's time (variable rate);
+    `index_first` puts the index (moov) before the data, as streaming-ready files have it."""
     height, width = frames[0].shape[:2]
-    with av.open(str(path), "w") as container:
+    options = {"movflags": "faststart"} if index_first else {}
+    with av.open(str(path), "w", options=options) as container:
         stream = container.add_stream("libx264", rate=round(fps))
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.codec_context.time_base = fractions.Fraction(1, 1000)
@@ -61,3 +64,17 @@ def set_mp4_rotation(src: Path, dst: Path, rotation_deg: int) -> Path:
     data[offset : offset + 36] = struct.pack(">9i", *ROTATION_MATRICES[rotation_deg])
     dst.write_bytes(bytes(data))
     return dst
+
+
+def first_frames(src: Path, dst: Path, n_frames: int) -> Path:
+    """The first `n_frames` of a clip, re-encoded at its frame rate with the index first (so a
+    prefix of the file still decodes): a short stand-in for a long real clip."""
+    with av.open(str(src)) as container:
+        stream = container.streams.video[0]
+        fps = float(stream.average_rate or 30)
+        frames = []
+        for frame in container.decode(stream):
+            frames.append(frame.to_ndarray(format="rgb24"))
+            if len(frames) >= n_frames:
+                break
+    return write_clip(dst, frames, fps=fps, index_first=True)

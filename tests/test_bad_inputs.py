@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 from posture.cli import app
 from tests.conftest import SHARED_SAMPLES, shared_clip
-from tests.media import marker_frame, set_mp4_rotation, write_clip
+from tests.media import first_frames, marker_frame, set_mp4_rotation, write_clip
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def _truncated(fraction: float) -> Callable[[Path], Path]:
     """The start of a real clip whose index comes first (so a prefix is still decodable)."""
 
     def make(d: Path) -> Path:
-        data = shared_clip("treadmill_side_lab.mp4").read_bytes()
+        data = _short_real(d).read_bytes()
         path = d / f"cut_{int(fraction * 100)}.mp4"
         path.write_bytes(data[: int(len(data) * fraction)])
         return path
@@ -129,8 +129,13 @@ def _dark(d: Path) -> Path:
     return write_clip(d / "night run.mp4", frames, fps=30)
 
 
+def _short_real(d: Path) -> Path:
+    """The first 200 frames (6.7 s) of the real treadmill clip, index first."""
+    return first_frames(shared_clip("treadmill_side_lab.mp4"), d / "short_real.mp4", 200)
+
+
 def _upside_down(d: Path) -> Path:
-    return set_mp4_rotation(shared_clip("treadmill_side_lab.mp4"), d / "upside_down.mp4", 180)
+    return set_mp4_rotation(_short_real(d), d / "upside_down.mp4", 180)
 
 
 def _odd_name(d: Path) -> Path:
@@ -165,11 +170,10 @@ CASES: dict[str, Case] = {
     "8K frames": Case(
         _clip("huge.mp4", frames=2, size_wh=(7680, 4320)), 3, warning="runner", needs_model=True
     ),
-    "truncated at 10%": Case(_truncated(0.1), 0, warning="ends early", needs_model=True),
+    "truncated at 25%": Case(_truncated(0.25), 0, warning="ends early", needs_model=True),
     "truncated at 50%": Case(_truncated(0.5), 0, warning="ends early", needs_model=True),
     "truncated at 90%": Case(_truncated(0.9), 0, warning="ends early", needs_model=True),
     "very dark": Case(_dark, 3, warning="very dark", needs_model=True),
-    "upside down (rotation 180)": Case(_upside_down, 0, needs_model=True),
     "spaces, quotes, unicode in name": Case(_odd_name, 0, warning="", needs_model=True),
 }
 
@@ -215,7 +219,9 @@ def test_bad_input(name: str, tmp_path: Path) -> None:
 
 def test_upside_down_clip_is_turned_upright(tmp_path: Path) -> None:
     clip = _upside_down(tmp_path)
-    result = run_check(clip, tmp_path / "out", "--json", "--quiet")
+    result = run_check(clip, tmp_path / "out", "--json", "--quiet", "--no-video")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert_no_temp_files(tmp_path / "out")
     report = json.loads(result.stdout)
     assert report["input"]["rotation_deg"] == 180
     assert report["pose"]["coverage"] >= 0.95  # the runner is found because frames are upright

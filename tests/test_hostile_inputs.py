@@ -268,7 +268,7 @@ TRACK_CASES = {
         _tampered(header=_set_input("frame_count", "abc")), 2, "frame_count is the text 'abc'"
     ),
     "resolution [0, 0]": Case(_tampered(header=_set("resolution_wh", [0, 0])), 2, "resolution_wh"),
-    "format_version 2": Case(_tampered(header=_set("format_version", 2)), 2, "format 2"),
+    "format_version 3": Case(_tampered(header=_set("format_version", 3)), 2, "format 3"),
     "reversed timestamps": Case(
         lambda d, s: check_track(
             edit_track(s.track, d / "t.pose.npz", timestamps_ms=np.arange(150.0)[::-1] * 33)
