@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from posture.batch.index_html import to_html
+from posture.batch.index_html import to_html, verdict_tally
 from posture.batch.inputs import expand_inputs, output_name
 from posture.batch.resume import Sidecar, finished, settings_digest, write_sidecar
 from posture.batch.runner import LOCK_NAME, exit_code
@@ -128,6 +128,19 @@ def test_index_is_worst_first_escaped_and_self_contained() -> None:
     assert "http" not in page.lower() and "src=" not in page  # nothing fetched from outside
     header = to_csv(rows).splitlines()[0]
     assert header.endswith("r0.status,r0.typical_deg,r1.status,r1.typical_deg")
+
+
+def test_index_header_counts_verdicts_not_analysed_clips() -> None:
+    rows = [
+        _row("a", "analysed", "fail", "warn"), _row("b", "analysed", "fail"),
+        _row("c", "analysed", "warn", "ok"), _row("d", "analysed", "ok", "not_measured"),
+        _row("e", "analysed", "not_measured"), _row("f", "no_runner"),
+        Row(path="/x.mp4", name="x", status="error", error="no such file"),
+    ]  # fmt: skip
+    assert verdict_tally(rows) == (
+        "7 clips: 2 fail, 1 warn, 2 good form, 1 no runner found, 1 could not be analysed"
+    )
+    assert verdict_tally(rows) in to_html(rows)
 
 
 @pytest.mark.parametrize(

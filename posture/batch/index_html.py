@@ -26,9 +26,12 @@ _COLOURS = {
 
 _STYLE = """
 body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}
-table{border-collapse:collapse}th,td{padding:.3em .6em;border-bottom:1px solid #ddd;
-text-align:left;vertical-align:top}th{cursor:pointer;background:#f4f4f4;position:sticky;top:0}
-td.num{text-align:right;font-variant-numeric:tabular-nums}.err{max-width:40em}
+table{border-collapse:collapse;width:100%}th,td{padding:.3em .5em;border-bottom:1px solid
+#ddd;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th{cursor:pointer;background:#f4f4f4;position:sticky;top:0;font-size:.9em}
+td.num{text-align:right;font-variant-numeric:tabular-nums}.err{max-width:30em}
+td.path{font-size:.8em;color:#555;max-width:16em}
+@media (max-width:700px){body{margin:.5em;font-size:12px}th,td{padding:.2em}}
 """
 
 _SCRIPT = """
@@ -51,22 +54,50 @@ def to_html(rows: Sequence[Row]) -> str:
     """The index page; rows sorted worst first."""
     rules = rule_columns(rows)
     head = ["#", "status", "clip", "duration (s)", "view", "runner in frames"]
-    head += [rule_id + (f" ({unit})" if unit else "") for rule_id, unit in rules]
+    head += [rule_id.replace("_", " ") + (f" ({unit})" if unit else "") for rule_id, unit in rules]
     head += ["error", "path"]
     ordered = sorted(enumerate(rows), key=lambda item: item[1].severity)
     body = "\n".join(
         _row_html(rank, row, [r for r, _ in rules]) for rank, (_, row) in enumerate(ordered)
     )
-    tally = ", ".join(f"{n} {status}" for status, n in counts(rows).items() if n)
+    tally = verdict_tally(rows)
     header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     return (
         "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
         f"<title>posture batch</title><style>{_STYLE}</style></head><body>\n"
-        f"<h1>posture batch</h1><p>{len(rows)} inputs: {html.escape(tally)}. "
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<h1>posture batch</h1><p>{html.escape(tally)}. "
         "Click a column to sort.</p>\n"
         f"<table><thead><tr>{header}</tr></thead><tbody>\n{body}\n</tbody></table>\n"
         f"<script>{_SCRIPT}</script></body></html>\n"
     )
+
+
+_VERDICT_WORDS = (
+    ("fail", "fail"), ("warn", "warn"), ("good", "good form"), ("no_runner", "no runner found"),
+    ("error", "could not be analysed"), ("pending", "not yet analysed"),
+)  # fmt: skip
+
+
+def verdict(row: Row) -> str:
+    """A clip's verdict: its worst broken rule (`fail`, `warn`), `good` when it was analysed
+    and no rule was broken, else its status (`no_runner`, `error`, `pending`)."""
+    if row.status != "analysed":
+        return row.status
+    return row.worst_rule if row.worst_rule in ("fail", "warn") else "good"
+
+
+def verdict_tally(rows: Sequence[Row]) -> str:
+    """`8 clips: 3 fail, 1 warn, 4 good form` (verdicts, not how many were analysed)."""
+    found: dict[str, int] = {}
+    for row in rows:
+        found[verdict(row)] = found.get(verdict(row), 0) + 1
+    parts = [f"{found.pop(key)} {words}" for key, words in _VERDICT_WORDS if key in found]
+    parts += [f"{n} {key}" for key, n in found.items()]
+    resumed = counts(rows).get("resumed", 0)
+    tail = f" ({resumed} from an earlier run)" if resumed else ""
+    clips = f"{len(rows)} clip{'s' if len(rows) != 1 else ''}"
+    return f"{clips}: {', '.join(parts)}{tail}" if parts else f"{clips}{tail}"
 
 
 def _row_html(rank: int, row: Row, rule_ids: list[str]) -> str:
@@ -91,7 +122,7 @@ def _row_html(rank: int, row: Row, rule_ids: list[str]) -> str:
         value = _format(rule.value)
         text = _coloured(rule.status) + (f" {html.escape(value)}" if value else "")
         cells.append(_cell(text, str(4 - _level_rank(rule.status)), raw=True))
-    cells += [_cell(row.error, row.error, css="err"), _cell(row.path, row.path)]
+    cells += [_cell(row.error, row.error, css="err"), _cell(row.path, row.path, css="path")]
     return "<tr>" + "".join(cells) + "</tr>"
 
 
