@@ -14,6 +14,7 @@ import typer
 from typer.testing import CliRunner
 
 from posture.cli.live import live
+from posture.errors import UsageError
 from posture.live.calibration import Calibrator
 from posture.live.cues import CueSelector, RuleMonitor
 from posture.rules import load_rules
@@ -272,3 +273,28 @@ def test_calibrated_baselines_carry_into_the_session_report_metrics() -> None:
     r = np.nanmedian(calibrated.metrics["ear_shoulder_over_torso"])
     hunch = np.nanmedian(calibrated.metrics["shoulder_hunch_pct"])
     assert hunch == pytest.approx((0.30 - r) / 0.30 * 100.0, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("extra", "phrase"),
+    [([], "use --no-window"), (["--window-size", "12"], "--window-size must be WIDTHxHEIGHT")],
+)
+def test_no_display_or_a_bad_size_is_one_line_and_exit_2(
+    zygote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: list[str], phrase: str
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    clip = str(SAMPLES / "good_form_side.mp4")
+    result = zygote.run("live", "--camera", clip, "--out", "out", *extra, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and phrase in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_window_size_parses_width_x_height() -> None:
+    from posture.cli.live import parse_window_size
+
+    assert parse_window_size("1280x720") == (1280, 720)
+    assert parse_window_size(None) is None
+    with pytest.raises(UsageError, match="WIDTHxHEIGHT"):
+        parse_window_size("1280")

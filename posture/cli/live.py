@@ -24,7 +24,7 @@ from posture.cli.common import (
     exit_with,
     progress_bar,
 )
-from posture.errors import PostureError
+from posture.errors import PostureError, UsageError
 from posture.gate.outputs import check_out_dir
 from posture.gate.text import printable
 from posture.settings import DEFAULT_CONTEXT, DEFAULT_MODEL, DEFAULT_OUT_DIR, DEFAULT_VIEW
@@ -37,6 +37,17 @@ def live(
     no_window: Annotated[
         bool, typer.Option("--no-window", help="Cues in the terminal instead of a window.")
     ] = False,
+    fullscreen: Annotated[
+        bool, typer.Option("--fullscreen", help="The window fills the screen.")
+    ] = False,
+    window_size: Annotated[
+        str | None,
+        typer.Option(
+            "--window-size",
+            metavar="WIDTHxHEIGHT",
+            help="Window size in pixels, e.g. 1280x720 (default: 90 % of the screen).",
+        ),
+    ] = None,
     duration: Annotated[
         float | None, typer.Option("--duration", help="Stop after this many seconds.")
     ] = None,
@@ -83,6 +94,11 @@ def live(
             source=camera, duration_s=duration, out_dir=out, paced=not as_fast_as_possible
         )
         check_out_dir(out)  # before the session, not when it is saved
+        size_wh = parse_window_size(window_size)
+        if not no_window:
+            from posture.live.window import check_display
+
+            check_display()  # one line before the model or the camera start
     except PostureError as exc:
         exit_with(exc)
     except ValueError as exc:
@@ -97,7 +113,7 @@ def live(
             return TerminalDisplay(err)
         from posture.live.window import WindowDisplay
 
-        return WindowDisplay()
+        return WindowDisplay(size_wh=size_wh, fullscreen=fullscreen)
 
     try:
         # Fetched first (a no-op when present), so its progress bar is gone before the
@@ -121,3 +137,19 @@ def live(
         f"capture-to-cue p50 {lat['capture_to_cue_p50']} ms, p95 {lat['capture_to_cue_p95']} ms"
     )
     raise typer.Exit(EXIT_NO_RUNNER if report.status == "no_runner" else 0)
+
+
+def parse_window_size(text: str | None) -> tuple[int, int] | None:
+    """`1280x720` -> (1280, 720); None -> None.
+
+    Raises:
+        UsageError: not two whole numbers of at least 160 joined by `x`.
+    """
+    if text is None:
+        return None
+    parts = text.lower().replace(" ", "").split("x")
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        w, h = int(parts[0]), int(parts[1])
+        if w >= 160 and h >= 160:
+            return w, h
+    raise UsageError(f"--window-size must be WIDTHxHEIGHT in pixels (e.g. 1280x720), got {text!r}")

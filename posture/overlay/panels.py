@@ -129,14 +129,16 @@ def draw_hud(
     return (x0, y0, x0 + width, y0 + height)
 
 
-def _banner_layout(rgb: np.ndarray, text: str) -> tuple[TextStyle, list[str], int, int]:
+def _banner_layout(
+    rgb: np.ndarray, text: str, scale: float = 1.0
+) -> tuple[TextStyle, list[str], int, int]:
     """(style, lines, line height, band height) of a banner: large, at most two lines."""
     w = rgb.shape[1]
-    factor = 1.0
-    style = TextStyle.for_frame(rgb, "banner")
+    factor = scale
+    style = TextStyle.for_frame(rgb, "banner", factor)
     pad = max(4, style.cap_px // 2)
     lines = wrap_text(text, style, w - 2 * pad)
-    while len(lines) > _BANNER_MAX_LINES and factor > 0.5:
+    while len(lines) > _BANNER_MAX_LINES and factor > 0.5 * scale:
         factor *= 0.88
         style = TextStyle.for_frame(rgb, "banner", factor)
         lines = wrap_text(text, style, w - 2 * pad)
@@ -146,12 +148,14 @@ def _banner_layout(rgb: np.ndarray, text: str) -> tuple[TextStyle, list[str], in
     return style, lines, line_h, line_h * len(lines) + pad
 
 
-def banner_height(rgb: np.ndarray, text: str) -> int:
+def banner_height(rgb: np.ndarray, text: str, scale: float = 1.0) -> int:
     """Pixels the banner of `text` covers (to choose its place before drawing)."""
-    return _banner_layout(rgb, text)[3]
+    return _banner_layout(rgb, text, scale)[3]
 
 
-def draw_banner(rgb: np.ndarray, text: str, *, level: Level, at: str = "bottom") -> Rect:
+def draw_banner(
+    rgb: np.ndarray, text: str, *, level: Level, at: str = "bottom", scale: float = 1.0
+) -> Rect:
     """Draw a full-width band at the bottom (or `at="top"`) with `text` in large letters,
     wrapped into at most two lines (smaller letters first, never under `MIN_TEXT_PX`).
 
@@ -160,6 +164,7 @@ def draw_banner(rgb: np.ndarray, text: str, *, level: Level, at: str = "bottom")
         text: the cue, e.g. `"Leaning forward 15 deg: Stay upright"`.
         level: `warn` (amber band) or `fail` (red band).
         at: `bottom` or `top` (the overlay puts it on top when it would hide the feet).
+        scale: letters this many times their usual size (the live window's cue).
 
     Returns:
         The rectangle the band covers.
@@ -173,7 +178,7 @@ def draw_banner(rgb: np.ndarray, text: str, *, level: Level, at: str = "bottom")
     if at not in ("bottom", "top"):
         raise ValueError(f"at must be 'bottom' or 'top', got {at!r}")
     h, w = rgb.shape[:2]
-    style, lines, line_h, band_h = _banner_layout(rgb, text)
+    style, lines, line_h, band_h = _banner_layout(rgb, text, scale)
     pad = band_h - line_h * len(lines)
     y0 = h - band_h if at == "bottom" else 0
     shade(rgb, 0, y0, w, y0 + band_h, STATE_COLORS[level], 0.85)

@@ -73,8 +73,12 @@ class TextStyle:
     def for_frame(cls, rgb: np.ndarray, element: str, factor: float = 1.0) -> TextStyle:
         """Text of `element` (`TEXT_SHARE`) whose capitals are that share of the frame's
         height x `factor`, never under `MIN_TEXT_PX`."""
-        cap_px = max(MIN_TEXT_PX, TEXT_SHARE[element] * rgb.shape[0] * factor)
-        font_scale = cap_px / _CAP_PX_AT_SCALE_1
+        return cls.for_cap(max(MIN_TEXT_PX, TEXT_SHARE[element] * rgb.shape[0] * factor))
+
+    @classmethod
+    def for_cap(cls, cap_px: float) -> TextStyle:
+        """Text whose capital letters are `cap_px` pixels tall."""
+        font_scale = max(cap_px, 1.0) / _CAP_PX_AT_SCALE_1
         return cls(font_scale, max(1, round(1.6 * font_scale)))
 
     @property
