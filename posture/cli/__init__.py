@@ -26,10 +26,12 @@ from posture.cli.common import (
     EXIT_NO_RUNNER,
     ContextOption,
     HeightOption,
+    HistoryOption,
     ModelDirOption,
     ModelOption,
     QuietOption,
     RulesOption,
+    RunnerOption,
     ViewOption,
     analysis_settings,
     byte_callback,
@@ -83,10 +85,8 @@ def check(
     csv: Annotated[
         bool, typer.Option("--csv/--no-csv", help="Write OUT/<name>.frames.csv.")
     ] = True,
-    history: Annotated[
-        bool,
-        typer.Option("--history/--no-history", help="Add each clip to `posture history`."),
-    ] = True,
+    history: HistoryOption = True,
+    runner: RunnerOption = None,
     jobs: Annotated[
         int,
         typer.Option(help="Processes sharing one clip (time chunks); 0 = by length and cores."),
@@ -142,7 +142,7 @@ def check(
         main_file = out / f"{stem}.report.html" if html else out / f"{stem}.report.json"
         print_summary(result, err, report_path=str(main_file))
         report_json = out / f"{stem}.report.json"
-        if history and (warning := record_run_safely(data, report_json)):
+        if history and (warning := record_run_safely(data, report_json, runner=runner)):
             typer.echo(f"posture: warning: {printable(warning)}", err=True)
         if report.status == "no_runner":
             worst = max(worst, EXIT_NO_RUNNER)

@@ -41,6 +41,17 @@ ModelDirOption = Annotated[
     Path | None, typer.Option("--model-dir", help="Folder of pose model bundles.")
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")]
+RunnerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--runner",
+        metavar="NAME",
+        help="Whose run, for `posture history` (default: your user name).",
+    ),
+]
+HistoryOption = Annotated[
+    bool, typer.Option("--history/--no-history", help="Add each run to `posture history`.")
+]
 
 
 def analysis_settings(

@@ -15,9 +15,11 @@ from posture.cli.common import (
     EXIT_NO_RUNNER,
     ContextOption,
     HeightOption,
+    HistoryOption,
     ModelDirOption,
     ModelOption,
     RulesOption,
+    RunnerOption,
     ViewOption,
     analysis_settings,
     byte_callback,
@@ -67,6 +69,8 @@ def live(
     rules: RulesOption = None,
     model: ModelOption = DEFAULT_MODEL,
     model_dir: ModelDirOption = None,
+    history: HistoryOption = True,
+    runner: RunnerOption = None,
 ) -> None:
     """Live cues while running (window keys: q quit, p pause, s snapshot, c calibrate).
 
@@ -130,6 +134,12 @@ def live(
         typer.echo(f"posture: warning: {message}; session saved", err=True)
     page = saved.outputs.files.get("report_html", saved.outputs.report_json)
     print_summary(saved.result, err, report_path=str(page))
+    if history:
+        from posture.report.history import record_run_safely
+
+        data, path = report.to_dict(), saved.outputs.report_json
+        if warning := record_run_safely(data, path, runner=runner, kind="live"):
+            typer.echo(f"posture: warning: {printable(warning)}", err=True)
     lat = live_info["latency_ms"]
     err.print(
         f"live: {live_info['frames_processed']} of {live_info['frames_seen']} frames processed "
