@@ -308,6 +308,11 @@ def write_outputs(
     if outputs.csv and track.n_frames:
         path = out_dir / f"{stem}.frames.csv"
         written["frames_csv"] = write_frames_csv(result, path)
+    if outputs.exports and track.n_frames and result.analysis is not None:
+        from posture.report.opensim import write_exports
+
+        exported = write_exports(track, result.analysis, out_dir, stem, outputs.exports)
+        written |= {f"opensim_{kind}": path for kind, path in exported.items()}
     has_source = _is_source_video(result.info.path) and track.n_frames > 0
     wanted = picture_indices(result) if outputs.html and has_source else set()
     key_frames = {}

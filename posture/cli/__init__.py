@@ -85,6 +85,15 @@ def check(
     csv: Annotated[
         bool, typer.Option("--csv/--no-csv", help="Write OUT/<name>.frames.csv.")
     ] = True,
+    export: Annotated[
+        str | None,
+        typer.Option(
+            "--export",
+            metavar="FORMATS",
+            help="Also write OpenSim files: trc (pose track as markers), mot (angles); "
+            "e.g. trc,mot.",
+        ),
+    ] = None,
     history: HistoryOption = True,
     runner: RunnerOption = None,
     jobs: Annotated[
@@ -96,6 +105,7 @@ def check(
     """Analyse running clips: OUT/<name>.report.html, .annotated.mp4, .report.json, .frames.csv
     and .pose.npz (the pose track, to re-analyse without the model)."""
     from posture.pipeline import check_clip, clip_stem
+    from posture.report.opensim import parse_exports
     from posture.rules import load_rules
 
     err = Console(stderr=True, quiet=quiet)
@@ -109,7 +119,7 @@ def check(
                 model=model,
                 model_dir=model_dir,
             ).with_pose(jobs=jobs),
-            outputs=OutputSettings(video=video, html=html, csv=csv),
+            outputs=OutputSettings(video=video, html=html, csv=csv, exports=parse_exports(export)),
         )
         load_rules(rules)  # a bad rules file is one line before any clip is analysed
         check_out_dir(out)
