@@ -149,7 +149,7 @@ def _plots(analysis: Analysis, rules: tuple[RuleResult, ...]) -> list[str]:
             if e.metric == spec.id
         ]  # fmt: skip
         svg = line_plot(
-            t_s, values, title=spec.title.split(" (")[0], unit=spec.unit,
+            t_s, values, title=_bare_title(spec.id), unit=spec.unit,
             bands=_bands_for(spec.id, rules), spans_s=spans, min_range=spec.plot_min_range,
         )  # fmt: skip
         out.append(
@@ -271,8 +271,14 @@ def _column_title(column: str) -> str:
     spec = METRICS.get(column)
     if spec is None:
         return _STRIDE_WORDS.get(column, column.replace("_", " "))
-    title = spec.title.split(" (")[0]  # "Vertical bounce (% leg)": the unit says it
+    title = _bare_title(spec.id)
     return f"{title} ({spec.unit})" if spec.unit else title
+
+
+def _bare_title(metric_id: str) -> str:
+    """The metric's title without a trailing `(unit)` (the plots and columns add the unit)."""
+    spec = METRICS[metric_id]
+    return spec.title.removesuffix(f" ({spec.unit})")
 
 
 def _cell(value: Any, column: str = "") -> str:
@@ -306,7 +312,9 @@ def _setting(value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, dict | list):
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, dict):
         return json.dumps(value)
     return str(value)
 
