@@ -29,6 +29,7 @@ from posture.cli.common import (
     HistoryOption,
     ModelDirOption,
     ModelOption,
+    PostureCommand,
     QuietOption,
     RulesOption,
     RunnerOption,
@@ -63,9 +64,12 @@ app = typer.Typer(
 )
 
 
-@app.command()
+@app.command(cls=PostureCommand)
 def check(
-    videos: Annotated[list[Path], typer.Argument(help="Video files (or saved .pose.npz tracks).")],
+    videos: Annotated[
+        list[Path],
+        typer.Argument(metavar="VIDEO", help="Video files (or saved .pose.npz tracks)."),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = DEFAULT_OUT_DIR,
     view: ViewOption = DEFAULT_VIEW,
     context: ContextOption = DEFAULT_CONTEXT,
@@ -167,13 +171,13 @@ def _register_subcommands() -> None:
     from posture.cli.synth import synth
     from posture.cli.validate import validate
 
-    app.command()(batch)
-    app.command()(live)
-    app.command()(history)
-    app.command()(compare)
+    app.command(cls=PostureCommand)(batch)
+    app.command(cls=PostureCommand)(live)
+    app.command(cls=PostureCommand)(history)
+    app.command(cls=PostureCommand)(compare)
     app.add_typer(models_app, name="models")
-    app.command("synth")(synth)
-    app.command("validate")(validate)
+    app.command("synth", cls=PostureCommand)(synth)
+    app.command("validate", cls=PostureCommand)(validate)
 
 
 _register_subcommands()

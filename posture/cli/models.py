@@ -24,6 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from posture.cli.common import PostureCommand
 from posture.errors import PostureError
 from posture.modelstore import (
     SOURCES,
@@ -51,7 +52,7 @@ ModelDirOption = Annotated[
 ]
 
 
-@models_app.command("list")
+@models_app.command("list", cls=PostureCommand)
 def list_command(model_dir: ModelDirOption = None) -> None:
     """Show each variant: present or not, size, sha256, and where it came from."""
     with _domain_errors():
@@ -59,7 +60,7 @@ def list_command(model_dir: ModelDirOption = None) -> None:
     Console().print(_status_table(statuses))
 
 
-@models_app.command("fetch")
+@models_app.command("fetch", cls=PostureCommand)
 def fetch_command(
     variant: Annotated[str, typer.Argument(help="lite, full or heavy.")] = DEFAULT_MODEL,
     model_dir: ModelDirOption = None,
