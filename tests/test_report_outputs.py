@@ -5,9 +5,7 @@ the HTML in a real headless Chromium."""
 from __future__ import annotations
 
 import csv
-import html
 import json
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,6 +22,7 @@ from posture.io import VideoWriter
 from posture.pipeline import check
 from posture.pose.track import PoseTrack
 from posture.settings import OutputSettings, Settings
+from tests.browser import page_width_px
 from tests.media import write_clip
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,39 +119,10 @@ def test_html_renders_in_headless_chromium(outputs: Path, tmp_path: Path) -> Non
     assert pixels is not None and pixels.std() > 20  # text, cards and plots, not a blank page
 
 
-def _page_width_px(page: Path, width_px: int, tmp_path: Path) -> tuple[int, int]:
-    """(document scroll width, window width) of `page` shown `width_px` wide in headless
-    Chromium: the page in an iframe of that width (headless windows are never under 500 px)
-    with one line of script that writes both numbers into the outer page's title."""
-    measure = (
-        "<script>parent.document.title="
-        "[document.documentElement.scrollWidth,innerWidth].join(' ')</script>"
-    )
-    inner = html.escape(page.read_text().replace("</body>", measure + "</body>"), quote=True)
-    probe = tmp_path / f"probe-{width_px}.html"
-    probe.write_text(
-        f'<!DOCTYPE html><html><head><title>-</title></head><body style="margin:0">'
-        f'<iframe style="border:0" width="{width_px}" height="800" srcdoc="{inner}"></iframe>'
-        "</body></html>"
-    )
-    result = subprocess.run(
-        [
-            str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={tmp_path / f'profile-{width_px}'}", "--hide-scrollbars",
-            f"--window-size={max(width_px + 20, 800)},900", "--dump-dom", probe.as_uri(),
-        ],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    title = re.search(r"<title>(\d+) (\d+)</title>", result.stdout)
-    assert title is not None, result.stderr[-2000:]
-    return int(title[1]), int(title[2])
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
 @pytest.mark.parametrize("width_px", [390, 1280])
 def test_html_never_scrolls_sideways(outputs: Path, tmp_path: Path, width_px: int) -> None:
-    scroll_px, window_px = _page_width_px(
+    scroll_px, window_px = page_width_px(
         outputs / "forward_lean_side.report.html", width_px, tmp_path
     )
     assert window_px == width_px and scroll_px <= window_px

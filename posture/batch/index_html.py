@@ -25,12 +25,13 @@ _COLOURS = {
 }
 
 _STYLE = """
-body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}
+body{font:14px system-ui,sans-serif;margin:1em;color:#222}
 table{border-collapse:collapse;width:100%}th,td{padding:.3em .5em;border-bottom:1px solid
-#ddd;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+#ddd;text-align:left;vertical-align:top}td.clip,td.path{overflow-wrap:anywhere}
 th{cursor:pointer;background:#f4f4f4;position:sticky;top:0;font-size:.9em}
-td.num{text-align:right;font-variant-numeric:tabular-nums}.err{max-width:30em}
-td.path{font-size:.8em;color:#555;max-width:16em}
+td.num{text-align:right;font-variant-numeric:tabular-nums}.err{min-width:9em;max-width:24em}
+td.path{font-size:.8em;color:#555;max-width:16em;min-width:8em}td.clip{min-width:10em}
+.wide{overflow-x:auto}
 @media (max-width:700px){body{margin:.5em;font-size:12px}th,td{padding:.2em}}
 """
 
@@ -55,7 +56,7 @@ def to_html(rows: Sequence[Row]) -> str:
     rules = rule_columns(rows)
     head = ["#", "status", "clip", "duration (s)", "view", "runner in frames"]
     head += [rule_id.replace("_", " ") + (f" ({unit})" if unit else "") for rule_id, unit in rules]
-    head += ["error", "path"]
+    head += ["error"]  # the path: the clip's tooltip (a column of its own ran off the page)
     ordered = sorted(enumerate(rows), key=lambda item: item[1].severity)
     body = "\n".join(
         _row_html(rank, row, [r for r, _ in rules]) for rank, (_, row) in enumerate(ordered)
@@ -68,7 +69,9 @@ def to_html(rows: Sequence[Row]) -> str:
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<h1>posture batch</h1><p>{html.escape(tally)}. "
         "Click a column to sort.</p>\n"
-        f"<table><thead><tr>{header}</tr></thead><tbody>\n{body}\n</tbody></table>\n"
+        # a phone scrolls the table inside its box, never the page
+        f'<div class="wide"><table><thead><tr>{header}</tr></thead><tbody>\n{body}\n'
+        "</tbody></table></div>\n"
         f"<script>{_SCRIPT}</script></body></html>\n"
     )
 
@@ -102,13 +105,13 @@ def verdict_tally(rows: Sequence[Row]) -> str:
 
 def _row_html(rank: int, row: Row, rule_ids: list[str]) -> str:
     status = row.status if row.status != "analysed" or not row.worst_rule else row.worst_rule
-    clip = html.escape(row.name)
+    clip = f'<span title="{html.escape(row.path)}">{html.escape(row.name)}</span>'
     if row.report:
         clip = f'<a href="{html.escape(quote(row.report))}">{clip}</a>'
     cells = [
         _cell(str(rank + 1), str(rank)),
         _cell(_coloured(status), str(rank), raw=True),
-        _cell(clip, row.name, raw=True),
+        _cell(clip, row.name, raw=True, css="clip"),
         _num(row.duration_s),
         _cell(row.view, row.view),
         _num(row.coverage, percent=True),
@@ -122,7 +125,7 @@ def _row_html(rank: int, row: Row, rule_ids: list[str]) -> str:
         value = _format(rule.value)
         text = _coloured(rule.status) + (f" {html.escape(value)}" if value else "")
         cells.append(_cell(text, str(4 - _level_rank(rule.status)), raw=True))
-    cells += [_cell(row.error, row.error, css="err"), _cell(row.path, row.path, css="path")]
+    cells.append(_cell(row.error, row.error, css="err"))
     return "<tr>" + "".join(cells) + "</tr>"
 
 
@@ -133,7 +136,7 @@ def _level_rank(status: str) -> int:
 
 def _coloured(status: str) -> str:
     colour = _COLOURS.get(status, "#222")
-    return f'<span style="color:{colour}">{html.escape(status)}</span>'
+    return f'<span style="color:{colour}">{html.escape(status.replace("_", " "))}</span>'
 
 
 def _format(value: float | str | None) -> str:
