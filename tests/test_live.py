@@ -236,9 +236,14 @@ def test_camera_dying_mid_run_still_saves_the_session(tmp_path: Path, model_path
     cut = tmp_path / "dies.mp4"
     cut.write_bytes(data[: int(len(data) * 0.6)])  # the camera "dies" 60 % in
     out = tmp_path / "out"
-    code, output = _run(["--camera", str(cut), "--out", str(out)])
+    code, output = _run(["--camera", str(cut), "--out", str(out), "--runner", "dee"])
     assert code == 0, output
     assert "warning:" in output and "ended early" in output and "session saved" in output
+    assert "report:" in output and ".report.html" in output  # the page a person opens
+    from posture.report.history import list_runs
+
+    (run,) = list_runs(runner="dee")  # a live session is recorded too, as the runner's
+    assert run.kind == "live" and run.clip_name.startswith("dies")
     (report_path,) = out.glob("dies-live-*.report.json")
     report = json.loads(report_path.read_text())
     assert report["live"]["end"]["reason"] == "failed"
