@@ -74,6 +74,18 @@ def runner_box(landmarks: np.ndarray) -> Rect | None:
     return (int(x0 - margin), int(y0 - 2 * margin), int(x1 + margin), int(y1 + margin))
 
 
+def head_box(landmarks: np.ndarray) -> Rect | None:
+    """The box around the face landmarks (nose, eyes, ears, mouth) with a head's margin,
+    None when none is seen: the panels keep off it (the head angle is drawn there)."""
+    xy = landmarks[: LM.MOUTH_RIGHT + 1, :2]
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if not xy.size:
+        return None
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    r = max(x1 - x0, y1 - y0, 8.0)
+    return (int(x0 - r), int(y0 - r), int(x1 + r), int(y1 + r))
+
+
 def _corner(
     frame_wh: tuple[int, int], size_wh: tuple[int, int], band: tuple[int, int], avoid: list[Rect]
 ) -> Rect:
@@ -104,8 +116,9 @@ def draw_overlay(rgb: np.ndarray, o: FrameOverlay) -> list[Rect]:
     if np.isfinite(o.landmarks[:, 0]).any():
         facing = o.facing if o.view == "side" else None
         labels = pose_lines(rgb, o.landmarks, facing=facing, values=o.values)
-    runner = runner_box(o.landmarks)
-    avoid = [runner] if runner is not None else []
+    runner, head = runner_box(o.landmarks), head_box(o.landmarks)
+    # the face weighs most (the head angle is drawn there), then the rest of the runner
+    avoid = ([runner] if runner is not None else []) + ([head] * 20 if head is not None else [])
     taken: list[Rect] = []
     band = (0, h)  # the rows left for the panels
     if o.banner:
