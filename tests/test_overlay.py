@@ -147,7 +147,7 @@ def test_overlay_parts_never_overlap_and_the_banner_leaves_the_feet(
     wh: tuple[int, int], low: float
 ) -> None:
     from posture.overlay import FrameOverlay, draw_overlay
-    from posture.overlay.frame import feet_bottom_px
+    from posture.overlay.frame import feet_bottom_px, head_box
     from posture.overlay.style import overlaps
 
     w, h = wh
@@ -165,6 +165,8 @@ def test_overlay_parts_never_overlap_and_the_banner_leaves_the_feet(
         assert not any(overlaps(a, b) for b in rects[i + 1 :]), (a, rects)
     feet = feet_bottom_px(lm)
     assert feet is not None and not (rects[0][1] <= feet <= rects[0][3])  # feet not under it
+    head = head_box(lm)
+    assert head is not None and not any(overlaps(r, head) for r in rects[1:3])  # face clear
 
 
 @pytest.mark.parametrize("wh", SIZES_WH)
