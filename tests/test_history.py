@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -418,3 +419,24 @@ def test_history_command_shows_one_runner_per_view_with_verdicts_in_words() -> N
     assert "Past runs of ann" in out and "c.mp4" not in out and "front view" not in out
     assert "Trends in side view" in out and "14.0 → 6.0 deg" in out and "improving" in out
     assert "good form" in out and "warn" in out and "status" not in out
+
+
+def test_compare_page_puts_both_clips_side_by_side(saved, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = tmp_path / "before-after.html"
+    args = ["compare", str(saved.report), str(saved.report), "--html", str(page)]
+    result = runner.invoke(cli, args, env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    text = page.read_text()
+    assert text.count("data:image/jpeg;base64,") == 2  # a foot strike of each clip
+    assert "both ok" in text and "Torso lean" in text and "<script" not in text
+
+
+def test_strike_index_picks_the_foot_strike_nearest_the_middle() -> None:
+    from posture.report.compare_html import strike_index
+
+    t_ms = np.arange(0, 5000, 1000 / 30)
+    assert t_ms[strike_index({"steps_s": [0.4, 2.3, 2.9, 4.5]}, t_ms)] == pytest.approx(
+        2300, abs=20
+    )
+    assert t_ms[strike_index({}, t_ms)] == pytest.approx(t_ms[-1] / 2, abs=20)  # the middle
+    assert strike_index({}, np.zeros(0)) is None

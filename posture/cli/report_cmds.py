@@ -17,7 +17,7 @@ from rich.table import Table
 
 from posture.cli.common import domain_errors
 from posture.errors import UsageError
-from posture.gate.text import rich_safe
+from posture.gate.text import printable, rich_safe
 from posture.metrics.registry import METRICS
 from posture.report.compare import (
     Comparison,
@@ -104,10 +104,25 @@ def compare(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the comparison as JSON to stdout.")
     ] = False,
+    html_page: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="PAGE",
+            help="Also write a before/after page: both clips at a foot strike, side by side.",
+        ),
+    ] = None,
 ) -> None:
-    """Put two reports side by side: metric changes (better/worse by the rules) and rule changes."""
+    """Put two reports side by side: metric changes (judged against the rules' ok band) and
+    rule changes."""
     with domain_errors():
-        comparison = compare_reports(load_report(a), load_report(b))
+        ra, rb = load_report(a), load_report(b)
+        comparison = compare_reports(ra, rb)
+        if html_page is not None:
+            from posture.report.compare_html import write_compare_html
+
+            write_compare_html(comparison, html_page, ((a, ra), (b, rb)))
+            typer.echo(f"page: {printable(str(html_page))}", err=True)
     if json_out:
         typer.echo(json.dumps(comparison.to_dict(), indent=2))
         return

@@ -217,7 +217,7 @@ def _key_frames(
         rule = rules[rule_id]
         t_s = float(result.track.timestamps_ms[i]) / 1000.0
         caption = f"{rule.title} at {t_s:.1f} s: {rule.message}"
-        img = _jpeg_img(frames[i], f"{rule.title} at {t_s:.1f} s")
+        img = jpeg_img(frames[i], f"{rule.title} at {t_s:.1f} s")
         if video:
             img = f'<a href="{_e(video)}#t={t_s:.1f}">{img}</a>'
             caption += " (opens the video here)"
@@ -231,11 +231,12 @@ def _runner_picture(result: ClipResult, frames: dict[int, np.ndarray]) -> list[s
         return []
     t_s = float(result.track.timestamps_ms[i]) / 1000.0
     caption = f"The runner at {t_s:.1f} s, with the measured lines."
-    img = _jpeg_img(frames[i], "the runner")
+    img = jpeg_img(frames[i], "the runner")
     return [f"<figure>{img}<figcaption>{_e(caption)}</figcaption></figure>"]
 
 
-def _jpeg_img(rgb: np.ndarray, alt: str = "key frame") -> str:
+def jpeg_img(rgb: np.ndarray, alt: str = "key frame") -> str:
+    """An `<img>` of `rgb` `(h, w, 3)`, at most the thumbnail width, as an inline JPEG."""
     scale = min(1.0, _THUMB_WIDTH_PX / rgb.shape[1])
     small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     ok, jpeg = cv2.imencode(
