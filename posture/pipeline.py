@@ -326,5 +326,9 @@ def write_outputs(
         page = out_dir / f"{stem}.report.html"
         video = written.get("annotated_video")
         written["report_html"] = write_html(result, page, key_frames=key_frames, video=video)
+        if outputs.pdf:
+            from posture.report.pdf import print_pdf
+
+            written["report_pdf"] = print_pdf(page, out_dir / f"{stem}.report.pdf")
     report_path = write_atomic(out_dir / f"{stem}.report.json", report.to_json() + "\n")
     return Outputs(report_json=report_path, files=written)

@@ -94,12 +94,14 @@ class OutputSettings:
         csv: `<stem>.frames.csv`, every per-frame metric.
         exports: OpenSim files (`posture.report.opensim`): `trc` (`<stem>.trc`, the pose
             track as markers) and / or `mot` (`<stem>.mot`, the angles).
+        pdf: `<stem>.report.pdf`, the HTML report printed by Chromium (needs `html`).
     """
 
     video: bool = True
     html: bool = True
     csv: bool = True
     exports: tuple[str, ...] = ()
+    pdf: bool = False
 
 
 @dataclass(frozen=True)

@@ -178,3 +178,18 @@ def test_re_analysing_a_track_skips_only_what_needs_the_video(
     assert "forward_lean_side.annotated.mp4" not in names
     assert "forward_lean_side.report.html" in names and "forward_lean_side.frames.csv" in names
     assert next(r["status"] for r in report.to_dict()["rules"]) == "fail"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+def test_the_report_prints_to_a_pdf(outputs: Path, tmp_path: Path) -> None:
+    from posture.report.pdf import print_pdf
+
+    pdf = print_pdf(outputs / "forward_lean_side.report.html", tmp_path / "r.report.pdf")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and data.count(b"/Type /Page") >= 3  # cards, plots, ...
+    assert [p.name for p in tmp_path.iterdir()] == ["r.report.pdf"]  # no temp file left
+
+
+def test_pdf_without_html_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["check", str(CLIP), "--pdf", "--no-html", "-o", "out"])
+    assert result.exit_code == 2 and "--pdf prints the HTML report" in result.output

@@ -42,7 +42,7 @@ from posture.cli.common import (
     interruptible,
     progress_bar,
 )
-from posture.errors import PostureError
+from posture.errors import PostureError, UsageError
 from posture.gate.outputs import check_out_dir, unique_stems
 from posture.gate.text import printable, rich_safe
 from posture.report.history import record_run_safely
@@ -89,6 +89,10 @@ def check(
     csv: Annotated[
         bool, typer.Option("--csv/--no-csv", help="Write OUT/<name>.frames.csv.")
     ] = True,
+    pdf: Annotated[
+        bool,
+        typer.Option("--pdf", help="Also print the report to OUT/<name>.report.pdf (Chromium)."),
+    ] = False,
     export: Annotated[
         str | None,
         typer.Option(
@@ -123,9 +127,17 @@ def check(
                 model=model,
                 model_dir=model_dir,
             ).with_pose(jobs=jobs),
-            outputs=OutputSettings(video=video, html=html, csv=csv, exports=parse_exports(export)),
+            outputs=OutputSettings(
+                video=video, html=html, csv=csv, exports=parse_exports(export), pdf=pdf
+            ),
         )
         load_rules(rules)  # a bad rules file is one line before any clip is analysed
+        if pdf:
+            if not html:
+                raise UsageError("--pdf prints the HTML report: drop --no-html")
+            from posture.report.pdf import find_browser
+
+            find_browser()  # no Chromium: one line before any clip is analysed
         check_out_dir(out)
     except PostureError as exc:
         exit_with(exc)

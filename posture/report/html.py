@@ -52,6 +52,11 @@ figure{display:inline-block;margin:6px}figcaption{font-size:.85em;max-width:420p
 img{max-width:100%;height:auto}
 """
 _CSS += PLOT_MARGIN_CSS
+# printed (the PDF): no player, cards and figures kept whole on a page
+_CSS += (
+    "@media print{video,.novideo{display:none}.card,figure,.plot,h3{break-inside:avoid}"
+    "body{max-width:none}}"
+)
 
 
 def _e(text: Any) -> str:
