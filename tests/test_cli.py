@@ -97,8 +97,8 @@ def _text(path: Path) -> Path:
 
 @pytest.mark.parametrize(
     "command",
-    [["check"], ["live"], ["batch"], ["history"], ["compare"], ["synth"], ["validate"],
-     ["models", "fetch"]],
+    [[], ["models"], ["check"], ["live"], ["batch"], ["history"], ["compare"], ["synth"],
+     ["validate"], ["models", "fetch"]],
 )  # fmt: skip
 def test_help_names_values_in_words(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "120"})

@@ -30,6 +30,7 @@ from posture.cli.common import (
     ModelDirOption,
     ModelOption,
     PostureCommand,
+    PostureGroup,
     QuietOption,
     RulesOption,
     RunnerOption,
@@ -57,6 +58,7 @@ from posture.settings import (
 
 app = typer.Typer(
     name="posture",
+    cls=PostureGroup,
     help="Check running posture from video: head, torso lean, shoulders, bounce, cadence.",
     no_args_is_help=True,
     add_completion=False,

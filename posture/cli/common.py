@@ -19,7 +19,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 
 from posture.errors import PostureError
 from posture.gate.text import printable
@@ -52,6 +52,16 @@ class PostureCommand(TyperCommand):
         super().__init__(*args, **kwargs)
         for param in self.params:
             _plain_help(param)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            _plain_help(option)
+        return option
+
+
+class PostureGroup(TyperGroup):
+    """A command group whose `--help` shows no `<bool>` type (see `PostureCommand`)."""
 
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)

@@ -24,7 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from posture.cli.common import PostureCommand
+from posture.cli.common import PostureCommand, PostureGroup
 from posture.errors import PostureError
 from posture.modelstore import (
     SOURCES,
@@ -37,6 +37,7 @@ from posture.modelstore import (
 from posture.settings import DEFAULT_MODEL
 
 models_app = typer.Typer(
+    cls=PostureGroup,
     help="List, download or build the MediaPipe pose model bundles (.task files).",
     no_args_is_help=True,
 )
