@@ -296,7 +296,7 @@ def write_outputs(
     has no key frames.
     """
     from posture.report.frames_csv import write_frames_csv
-    from posture.report.html import key_frame_indices, write_html
+    from posture.report.html import picture_indices, write_html
     from posture.report.video import annotated_frames, write_annotated_video
 
     outputs = outputs or OutputSettings()
@@ -308,8 +308,13 @@ def write_outputs(
     if outputs.csv and track.n_frames:
         path = out_dir / f"{stem}.frames.csv"
         written["frames_csv"] = write_frames_csv(result, path)
+    if outputs.exports and track.n_frames and result.analysis is not None:
+        from posture.report.opensim import write_exports
+
+        exported = write_exports(track, result.analysis, out_dir, stem, outputs.exports)
+        written |= {f"opensim_{kind}": path for kind, path in exported.items()}
     has_source = _is_source_video(result.info.path) and track.n_frames > 0
-    wanted = set(key_frame_indices(result).values()) if outputs.html and has_source else set()
+    wanted = picture_indices(result) if outputs.html and has_source else set()
     key_frames = {}
     if outputs.video and has_source:
         path = out_dir / f"{stem}.annotated.mp4"
@@ -319,6 +324,11 @@ def write_outputs(
         key_frames = annotated_frames(result, wanted)
     if outputs.html:
         page = out_dir / f"{stem}.report.html"
-        written["report_html"] = write_html(result, page, key_frames=key_frames)
+        video = written.get("annotated_video")
+        written["report_html"] = write_html(result, page, key_frames=key_frames, video=video)
+        if outputs.pdf:
+            from posture.report.pdf import print_pdf
+
+            written["report_pdf"] = print_pdf(page, out_dir / f"{stem}.report.pdf")
     report_path = write_atomic(out_dir / f"{stem}.report.json", report.to_json() + "\n")
     return Outputs(report_json=report_path, files=written)

@@ -92,11 +92,16 @@ class OutputSettings:
         video: `<stem>.annotated.mp4`, the clip with the overlay (needs the source video).
         html: `<stem>.report.html`, the self-contained report page.
         csv: `<stem>.frames.csv`, every per-frame metric.
+        exports: OpenSim files (`posture.report.opensim`): `trc` (`<stem>.trc`, the pose
+            track as markers) and / or `mot` (`<stem>.mot`, the angles).
+        pdf: `<stem>.report.pdf`, the HTML report printed by Chromium (needs `html`).
     """
 
     video: bool = True
     html: bool = True
     csv: bool = True
+    exports: tuple[str, ...] = ()
+    pdf: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from posture.batch.index_html import to_html
+from posture.batch.index_html import to_html, verdict_tally
 from posture.batch.inputs import expand_inputs, output_name
 from posture.batch.resume import Sidecar, finished, settings_digest, write_sidecar
 from posture.batch.runner import LOCK_NAME, exit_code
@@ -18,6 +18,7 @@ from posture.batch.summary import Row, RuleCell, to_csv
 from posture.cli import app
 from posture.cli.batch import batch
 from posture.settings import Settings
+from tests.browser import CHROMIUM, page_width_px
 
 if not any(c.callback is batch for c in app.registered_commands):
     app.command()(batch)  # until the CLI registers it
@@ -130,6 +131,19 @@ def test_index_is_worst_first_escaped_and_self_contained() -> None:
     assert header.endswith("r0.status,r0.typical_deg,r1.status,r1.typical_deg")
 
 
+def test_index_header_counts_verdicts_not_analysed_clips() -> None:
+    rows = [
+        _row("a", "analysed", "fail", "warn"), _row("b", "analysed", "fail"),
+        _row("c", "analysed", "warn", "ok"), _row("d", "analysed", "ok", "not_measured"),
+        _row("e", "analysed", "not_measured"), _row("f", "no_runner"),
+        Row(path="/x.mp4", name="x", status="error", error="no such file"),
+    ]  # fmt: skip
+    assert verdict_tally(rows) == (
+        "7 clips: 2 fail, 1 warn, 2 good form, 1 no runner found, 1 could not be analysed"
+    )
+    assert verdict_tally(rows) in to_html(rows)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -189,3 +203,30 @@ def test_inputs_that_match_nothing_are_error_rows_without_the_model(tmp_path: Pa
         "summary.csv",
         "summary.json",
     ]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+@pytest.mark.parametrize("width_px", [390, 1280])
+def test_index_never_scrolls_the_page_sideways(tmp_path: Path, width_px: int) -> None:
+    rules = ("lean_forward", "lean_backward", "head_down", "head_shake", "shoulder_hunch",
+             "vertical_bounce", "lateral_sway", "uneven_pace")  # fmt: skip
+    rows = [
+        Row(
+            path=f"/clips/a_long_clip_name_from_a_coach_{i}_side_view.mp4",
+            name=f"a_long_clip_name_from_a_coach_{i}-0123abcd",
+            status="analysed",
+            duration_s=12.3,
+            view="side",
+            coverage=0.97,
+            report=f"c{i}.report.html",
+            rules=tuple(
+                RuleCell(r, "not_measured" if i % 2 else "fail", -12.25, "deg") for r in rules
+            ),
+        )
+        for i in range(6)
+    ]
+    rows.append(Row(path="/x.mp4", name="x", status="error", error="cannot decode " * 8))
+    page = tmp_path / "index.html"
+    page.write_text(to_html(rows))
+    scroll_px, window_px = page_width_px(page, width_px, tmp_path)
+    assert window_px == width_px and scroll_px <= window_px

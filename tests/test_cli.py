@@ -93,3 +93,18 @@ def test_check_writes_report_and_track_and_reanalyses_the_track(tmp_path: Path) 
 def _text(path: Path) -> Path:
     path.write_text("this is not a video\n" * 20)
     return path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["models"], ["check"], ["live"], ["batch"], ["history"], ["compare"], ["synth"],
+     ["validate"], ["models", "fetch"]],
+)  # fmt: skip
+def test_help_names_values_in_words(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "<bool>" not in text and "{" not in text and "<list[" not in text
+    assert "issue " not in text.lower()  # no internal tracker jargon
+    if command == ["check"]:
+        assert "Usage: posture check [OPTIONS] VIDEO..." in text and "<path>" in text

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -243,7 +244,8 @@ def test_compare_forward_lean_with_good_form(reports: dict[str, Path]) -> None:
 
 ABOVE = MetricGoal(upper_warn=10.0, lower_warn=None, same_within=0.5)
 BELOW = MetricGoal(upper_warn=None, lower_warn=-3.0, same_within=0.3)
-BAND = MetricGoal(upper_warn=10.0, lower_warn=-4.0, same_within=0.3)  # middle: 3.0
+BAND = MetricGoal(upper_warn=10.0, lower_warn=-4.0, same_within=0.3)  # ok band: -4 to 10
+HEAD = MetricGoal(upper_warn=12.0, lower_warn=None, same_within=1.0)  # head pitch: ok <= 12
 
 
 @pytest.mark.parametrize(
@@ -251,13 +253,19 @@ BAND = MetricGoal(upper_warn=10.0, lower_warn=-4.0, same_within=0.3)  # middle: 
     [
         (ABOVE, 15.0, 5.0, "better"),
         (ABOVE, 5.0, 15.0, "worse"),
-        (ABOVE, 5.0, 5.4, "same"),
+        (ABOVE, 5.0, 5.4, "ok"),  # both inside the ok band
+        (ABOVE, 15.0, 15.4, "same"),  # both outside, equally far
+        (ABOVE, 10.2, 15.0, "worse"),
         (BELOW, -6.0, -1.0, "better"),
         (BELOW, -1.0, -6.0, "worse"),
         (BAND, 12.0, 3.0, "better"),
-        (BAND, -4.0, 3.0, "better"),
-        (BAND, 3.0, -4.0, "worse"),
-        (BAND, 1.0, 5.0, "same"),  # equally far from the middle on either side
+        (BAND, -6.0, 3.0, "better"),
+        (BAND, 3.0, -6.0, "worse"),
+        (BAND, 12.0, -6.0, "same"),  # 2 beyond either side
+        (BAND, -4.0, 9.0, "ok"),
+        (HEAD, -17.1, 0.1, "ok"),  # looking less up is not "worse" (issue 16)
+        (HEAD, 0.7, -7.5, "ok"),
+        (HEAD, 20.0, -7.5, "better"),
         (ABOVE, None, 5.0, "unrated"),
         (ABOVE, float("nan"), 5.0, "unrated"),
     ],
@@ -375,3 +383,60 @@ def test_trend_verdict_compares_the_newer_half_with_the_older() -> None:
     assert trend_verdict([5.0, 15.0], ABOVE) == "worse"
     assert trend_verdict([5.0], ABOVE) == "unrated"
     assert trend_verdict([5.0, 15.0], None) == "unrated"
+
+
+# --- one runner, one view ---------------------------------------------------------------
+
+
+def _viewed(clip: str, lean_deg: float, view: str, status: str = "ok") -> dict[str, Any]:
+    return {**_tiny_report(clip, lean_deg, status), "view": view}
+
+
+def test_trends_stay_within_one_runner_and_one_view() -> None:
+    record_run(_viewed("a.mp4", 14.0, "side", "warn"), None, runner="ann", analysed_at=T0)
+    record_run(_viewed("b.mp4", 2.0, "front"), None, runner="ann", analysed_at=T0 + timedelta(1))
+    record_run(_viewed("c.mp4", 30.0, "side"), None, runner="bob", analysed_at=T0 + timedelta(2))
+    record_run(_viewed("d.mp4", 6.0, "side"), None, runner="ann", kind="live",
+               analysed_at=T0 + timedelta(3))  # fmt: skip
+    side = metric_trend("torso_lean_deg", runner="ann", view="side")
+    assert [p.median for p in side] == [14.0, 6.0]
+    assert [r.clip_name for r in list_runs(runner="bob")] == ["c.mp4"]
+    runs = list_runs(runner="ann")
+    assert [r.kind for r in runs] == ["live", "check", "check"]
+    assert {r.runner for r in runs} == {"ann"}
+    assert [r.verdict for r in runs] == ["good form", "good form", "warn"]
+    with pytest.raises(ValueError, match="kind"):
+        record_run(_tiny_report("e.mp4", 1.0), None, kind="drill-ish")
+
+
+def test_history_command_shows_one_runner_per_view_with_verdicts_in_words() -> None:
+    record_run(_viewed("a.mp4", 14.0, "side", "warn"), None, runner="ann", analysed_at=T0)
+    record_run(_viewed("b.mp4", 6.0, "side"), None, runner="ann", analysed_at=T0 + timedelta(1))
+    record_run(_viewed("c.mp4", 30.0, "front"), None, runner="bob", analysed_at=T0)
+    result = runner.invoke(cli, ["history", "--runner", "ann"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Past runs of ann" in out and "c.mp4" not in out and "front view" not in out
+    assert "Trends in side view" in out and "14.0 → 6.0 deg" in out and "improving" in out
+    assert "good form" in out and "warn" in out and "status" not in out
+
+
+def test_compare_page_puts_both_clips_side_by_side(saved, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = tmp_path / "before-after.html"
+    args = ["compare", str(saved.report), str(saved.report), "--html", str(page)]
+    result = runner.invoke(cli, args, env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    text = page.read_text()
+    assert text.count("data:image/jpeg;base64,") == 2  # a foot strike of each clip
+    assert "both ok" in text and "Torso lean" in text and "<script" not in text
+
+
+def test_strike_index_picks_the_foot_strike_nearest_the_middle() -> None:
+    from posture.report.compare_html import strike_index
+
+    t_ms = np.arange(0, 5000, 1000 / 30)
+    assert t_ms[strike_index({"steps_s": [0.4, 2.3, 2.9, 4.5]}, t_ms)] == pytest.approx(
+        2300, abs=20
+    )
+    assert t_ms[strike_index({}, t_ms)] == pytest.approx(t_ms[-1] / 2, abs=20)  # the middle
+    assert strike_index({}, np.zeros(0)) is None

@@ -14,6 +14,7 @@ import typer
 from typer.testing import CliRunner
 
 from posture.cli.live import live
+from posture.errors import UsageError
 from posture.live.calibration import Calibrator
 from posture.live.cues import CueSelector, RuleMonitor
 from posture.rules import load_rules
@@ -235,9 +236,14 @@ def test_camera_dying_mid_run_still_saves_the_session(tmp_path: Path, model_path
     cut = tmp_path / "dies.mp4"
     cut.write_bytes(data[: int(len(data) * 0.6)])  # the camera "dies" 60 % in
     out = tmp_path / "out"
-    code, output = _run(["--camera", str(cut), "--out", str(out)])
+    code, output = _run(["--camera", str(cut), "--out", str(out), "--runner", "dee"])
     assert code == 0, output
     assert "warning:" in output and "ended early" in output and "session saved" in output
+    assert "report:" in output and ".report.html" in output  # the page a person opens
+    from posture.report.history import list_runs
+
+    (run,) = list_runs(runner="dee")  # a live session is recorded too, as the runner's
+    assert run.kind == "live" and run.clip_name.startswith("dies")
     (report_path,) = out.glob("dies-live-*.report.json")
     report = json.loads(report_path.read_text())
     assert report["live"]["end"]["reason"] == "failed"
@@ -272,3 +278,28 @@ def test_calibrated_baselines_carry_into_the_session_report_metrics() -> None:
     r = np.nanmedian(calibrated.metrics["ear_shoulder_over_torso"])
     hunch = np.nanmedian(calibrated.metrics["shoulder_hunch_pct"])
     assert hunch == pytest.approx((0.30 - r) / 0.30 * 100.0, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("extra", "phrase"),
+    [([], "use --no-window"), (["--window-size", "12"], "--window-size must be WIDTHxHEIGHT")],
+)
+def test_no_display_or_a_bad_size_is_one_line_and_exit_2(
+    zygote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: list[str], phrase: str
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    clip = str(SAMPLES / "good_form_side.mp4")
+    result = zygote.run("live", "--camera", clip, "--out", "out", *extra, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and phrase in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_window_size_parses_width_x_height() -> None:
+    from posture.cli.live import parse_window_size
+
+    assert parse_window_size("1280x720") == (1280, 720)
+    assert parse_window_size(None) is None
+    with pytest.raises(UsageError, match="WIDTHxHEIGHT"):
+        parse_window_size("1280")

@@ -101,14 +101,25 @@ def _long_clip(tmp_path: Path) -> Path:
     return write_clip(tmp_path / "forward_lean_side.mp4", frames * 3, fps=30.0)
 
 
+def banner_rows(rgb: np.ndarray) -> int:
+    """Rows of the cue banner: rows mostly (60 %) of the warn or fail colour."""
+    rows = 0
+    for level in ("warn", "fail"):
+        close = np.abs(rgb.astype(int) - np.array(STATE_COLORS[level])).max(axis=-1) <= 40
+        rows = max(rows, int((close.mean(axis=1) >= 0.6).sum()))
+    return rows
+
+
 def _screenshot_with_overlay(env: dict[str, str], window: str, path: Path) -> np.ndarray:
     """Grab the window until the HUD and a cue banner are both on it (up to ~6 s)."""
     hud = banner = False
     for _ in range(12):
         subprocess.run(["xwd", "-id", window, "-out", str(path)], env=env, check=True)
         screen = read_xwd(path)
-        hud = any(_has_color(screen[:40, :200], c) for c in STATE_COLORS.values())
-        banner = any(_has_color(screen[-60:], STATE_COLORS[k]) for k in ("warn", "fail"))
+        top = screen[: screen.shape[0] // 3]  # the panel sits in a corner, top or bottom
+        hud = any(_has_color(top, c) or _has_color(screen[-top.shape[0] :], c)
+                  for c in STATE_COLORS.values())  # fmt: skip
+        banner = banner_rows(screen) > 0
         if hud and banner:
             return screen
         time.sleep(0.5)
@@ -147,7 +158,10 @@ def test_window_shows_overlay_and_takes_keys(
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err.decode()[-2000:]
-    assert screen.shape == (640, 480, 3)  # the window is the frame, no toolbar
+    # 90 % of the 1024x768 screen, no toolbar
+    assert screen.shape[:2] == (round(0.9 * 768), round(0.9 * 1024))
+    # the cue in letters readable from a treadmill: its band >= 10 % of the window height
+    assert banner_rows(screen) >= 0.1 * screen.shape[0]
     assert snapshot.stat().st_size > 10_000
     (report,) = out.glob("forward_lean_side-live-*.report.json")
     assert '"reason": "quit"' in report.read_text()

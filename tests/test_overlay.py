@@ -125,8 +125,48 @@ def test_banner_letters_grow_with_the_frame() -> None:
         rgb = before.copy()
         draw_banner(rgb, "head_down: Look ahead.", level="warn")
         heights.append(wh[1] - changed_box(before, rgb)[1])
-    assert heights[1] > 2 * heights[0]
+    # a fixed share of the frame height (1080 / 640)
+    assert heights[1] / heights[0] == pytest.approx(1080 / 640, rel=0.2)
     assert heights[0] >= 30  # one readable line on a phone clip
+
+
+@pytest.mark.parametrize("wh", [(426, 226), (480, 360), (480, 640), (1920, 1080)])
+def test_overlay_text_is_a_share_of_the_height_never_under_14_px(wh: tuple[int, int]) -> None:
+    from posture.overlay.style import MIN_TEXT_PX, TEXT_SHARE, TextStyle
+
+    rgb = grey(wh)
+    for element, share in TEXT_SHARE.items():
+        cap_px = TextStyle.for_frame(rgb, element).cap_px
+        assert cap_px >= MIN_TEXT_PX - 1
+        assert cap_px == pytest.approx(max(MIN_TEXT_PX, share * wh[1]), abs=2)
+
+
+@pytest.mark.parametrize("low", [0.0, 0.24])  # feet at 80 % of the height, and at the bottom
+@pytest.mark.parametrize("wh", [(480, 360), (480, 640)])
+def test_overlay_parts_never_overlap_and_the_banner_leaves_the_feet(
+    wh: tuple[int, int], low: float
+) -> None:
+    from posture.overlay import FrameOverlay, draw_overlay
+    from posture.overlay.frame import feet_bottom_px, head_box
+    from posture.overlay.style import overlaps
+
+    w, h = wh
+    lm = runner_landmarks(wh)
+    lm[:, 1] += low * h
+    values = dict.fromkeys(PANEL_METRICS, -88.8) | {"torso_lean_deg": 16.0, "head_pitch_deg": 20}
+    o = FrameOverlay(
+        lm, values, "side", "right", "fail", banner="Leaning forward 16.0 deg: " + CUE,
+        trace_cm=np.sin(np.linspace(0, 9, 90)), recent_bounce_cm=6.0, flagged=("torso_lean_deg",),
+    )  # fmt: skip
+    rects = draw_overlay(grey(wh), o)
+    assert len(rects) == 5  # banner, panel, trace, lean and head labels
+    for i, a in enumerate(rects):
+        assert 0 <= a[0] < a[2] <= w and 0 <= a[1] < a[3] <= h, a
+        assert not any(overlaps(a, b) for b in rects[i + 1 :]), (a, rects)
+    feet = feet_bottom_px(lm)
+    assert feet is not None and not (rects[0][1] <= feet <= rects[0][3])  # feet not under it
+    head = head_box(lm)
+    assert head is not None and not any(overlaps(r, head) for r in rects[1:3])  # face clear
 
 
 @pytest.mark.parametrize("wh", SIZES_WH)

@@ -22,6 +22,7 @@ from posture.io import VideoWriter
 from posture.pipeline import check
 from posture.pose.track import PoseTrack
 from posture.settings import OutputSettings, Settings
+from tests.browser import page_width_px
 from tests.media import write_clip
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,6 +119,25 @@ def test_html_renders_in_headless_chromium(outputs: Path, tmp_path: Path) -> Non
     assert pixels is not None and pixels.std() > 20  # text, cards and plots, not a blank page
 
 
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+@pytest.mark.parametrize("width_px", [390, 1280])
+def test_html_never_scrolls_sideways(outputs: Path, tmp_path: Path, width_px: int) -> None:
+    scroll_px, window_px = page_width_px(
+        outputs / "forward_lean_side.report.html", width_px, tmp_path
+    )
+    assert window_px == width_px and scroll_px <= window_px
+
+
+def test_html_links_each_moment_to_the_annotated_video(outputs: Path) -> None:
+    page = (outputs / "forward_lean_side.report.html").read_text()
+    assert '<video controls preload="metadata" src="forward_lean_side.annotated.mp4">' in page
+    report = json.loads((outputs / "forward_lean_side.report.json").read_text())
+    lean = next(r for r in report["rules"] if r["id"] == "lean_forward")
+    for episode in lean["episodes"]:
+        assert f'href="forward_lean_side.annotated.mp4#t={episode["start_s"]:.1f}"' in page
+    assert page.count("forward_lean_side.annotated.mp4#t=") >= len(lean["episodes"]) + 1
+
+
 def test_output_flags_skip_files(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,
@@ -158,3 +178,18 @@ def test_re_analysing_a_track_skips_only_what_needs_the_video(
     assert "forward_lean_side.annotated.mp4" not in names
     assert "forward_lean_side.report.html" in names and "forward_lean_side.frames.csv" in names
     assert next(r["status"] for r in report.to_dict()["rules"]) == "fail"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+def test_the_report_prints_to_a_pdf(outputs: Path, tmp_path: Path) -> None:
+    from posture.report.pdf import print_pdf
+
+    pdf = print_pdf(outputs / "forward_lean_side.report.html", tmp_path / "r.report.pdf")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and data.count(b"/Type /Page") >= 3  # cards, plots, ...
+    assert [p.name for p in tmp_path.iterdir()] == ["r.report.pdf"]  # no temp file left
+
+
+def test_pdf_without_html_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["check", str(CLIP), "--pdf", "--no-html", "-o", "out"])
+    assert result.exit_code == 2 and "--pdf prints the HTML report" in result.output

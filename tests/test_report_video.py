@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from posture.report.video import Banner, banners
+from posture.report.video import banners
 from posture.rules import Criterion, Episode, RuleResult
 
 
@@ -22,11 +22,14 @@ def test_banners_name_the_rule_and_put_fails_first() -> None:
         rule("lean_forward", "ok", []),
         rule("head_down", "not_measured", []),
     )
-    assert banners(rules) == [
-        Banner(0.2, 0.8, "Lateral sway: cue of lateral_sway", "fail"),
-        Banner(0.5, 1.0, "Head shake: cue of head_shake", "warn"),
-        Banner(2.0, 3.0, "Lateral sway: cue of lateral_sway", "warn"),
-    ]
+    shown = banners(rules)
+    assert [(b.start_s, b.end_s, b.level) for b in shown] == [
+        (0.2, 0.8, "fail"), (0.5, 1.0, "warn"), (2.0, 3.0, "warn")
+    ]  # fmt: skip
+    # each banner shows the value behind its flag at the frame it is drawn on
+    assert shown[0].text({"torso_lean_deg": 16.04}) == "Lateral sway 16.0 deg: cue of lateral_sway"
+    assert shown[1].text({}) == "Head shake: cue of head_shake"
+    assert shown[1].text({"torso_lean_deg": float("nan")}) == "Head shake: cue of head_shake"
 
 
 def test_a_flagged_rule_without_episodes_shows_no_banner() -> None:

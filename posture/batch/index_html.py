@@ -25,10 +25,14 @@ _COLOURS = {
 }
 
 _STYLE = """
-body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}
-table{border-collapse:collapse}th,td{padding:.3em .6em;border-bottom:1px solid #ddd;
-text-align:left;vertical-align:top}th{cursor:pointer;background:#f4f4f4;position:sticky;top:0}
-td.num{text-align:right;font-variant-numeric:tabular-nums}.err{max-width:40em}
+body{font:14px system-ui,sans-serif;margin:1em;color:#222}
+table{border-collapse:collapse;width:100%}th,td{padding:.3em .5em;border-bottom:1px solid
+#ddd;text-align:left;vertical-align:top}td.clip,td.path{overflow-wrap:anywhere}
+th{cursor:pointer;background:#f4f4f4;position:sticky;top:0;font-size:.9em}
+td.num{text-align:right;font-variant-numeric:tabular-nums}.err{min-width:9em;max-width:24em}
+td.path{font-size:.8em;color:#555;max-width:16em;min-width:8em}td.clip{min-width:10em}
+.wide{overflow-x:auto}
+@media (max-width:700px){body{margin:.5em;font-size:12px}th,td{padding:.2em}}
 """
 
 _SCRIPT = """
@@ -51,33 +55,63 @@ def to_html(rows: Sequence[Row]) -> str:
     """The index page; rows sorted worst first."""
     rules = rule_columns(rows)
     head = ["#", "status", "clip", "duration (s)", "view", "runner in frames"]
-    head += [rule_id + (f" ({unit})" if unit else "") for rule_id, unit in rules]
-    head += ["error", "path"]
+    head += [rule_id.replace("_", " ") + (f" ({unit})" if unit else "") for rule_id, unit in rules]
+    head += ["error"]  # the path: the clip's tooltip (a column of its own ran off the page)
     ordered = sorted(enumerate(rows), key=lambda item: item[1].severity)
     body = "\n".join(
         _row_html(rank, row, [r for r, _ in rules]) for rank, (_, row) in enumerate(ordered)
     )
-    tally = ", ".join(f"{n} {status}" for status, n in counts(rows).items() if n)
+    tally = verdict_tally(rows)
     header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     return (
         "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
         f"<title>posture batch</title><style>{_STYLE}</style></head><body>\n"
-        f"<h1>posture batch</h1><p>{len(rows)} inputs: {html.escape(tally)}. "
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<h1>posture batch</h1><p>{html.escape(tally)}. "
         "Click a column to sort.</p>\n"
-        f"<table><thead><tr>{header}</tr></thead><tbody>\n{body}\n</tbody></table>\n"
+        # a phone scrolls the table inside its box, never the page
+        f'<div class="wide"><table><thead><tr>{header}</tr></thead><tbody>\n{body}\n'
+        "</tbody></table></div>\n"
         f"<script>{_SCRIPT}</script></body></html>\n"
     )
 
 
+_VERDICT_WORDS = (
+    ("fail", "fail"), ("warn", "warn"), ("good", "good form"), ("no_runner", "no runner found"),
+    ("error", "could not be analysed"), ("pending", "not yet analysed"),
+)  # fmt: skip
+
+
+def verdict(row: Row) -> str:
+    """A clip's verdict: its worst broken rule (`fail`, `warn`), `good` when it was analysed
+    and no rule was broken, else its status (`no_runner`, `error`, `pending`)."""
+    if row.status != "analysed":
+        return row.status
+    return row.worst_rule if row.worst_rule in ("fail", "warn") else "good"
+
+
+def verdict_tally(rows: Sequence[Row]) -> str:
+    """`8 clips: 3 fail, 1 warn, 4 good form` (verdicts, not how many were analysed)."""
+    found: dict[str, int] = {}
+    for row in rows:
+        found[verdict(row)] = found.get(verdict(row), 0) + 1
+    parts = [f"{found.pop(key)} {words}" for key, words in _VERDICT_WORDS if key in found]
+    parts += [f"{n} {key}" for key, n in found.items()]
+    resumed = counts(rows).get("resumed", 0)
+    tail = f" ({resumed} from an earlier run)" if resumed else ""
+    clips = f"{len(rows)} clip{'s' if len(rows) != 1 else ''}"
+    return f"{clips}: {', '.join(parts)}{tail}" if parts else f"{clips}{tail}"
+
+
 def _row_html(rank: int, row: Row, rule_ids: list[str]) -> str:
     status = row.status if row.status != "analysed" or not row.worst_rule else row.worst_rule
-    clip = html.escape(row.name)
+    clip = f'<span title="{html.escape(row.path)}">{html.escape(row.name)}</span>'
     if row.report:
         clip = f'<a href="{html.escape(quote(row.report))}">{clip}</a>'
     cells = [
         _cell(str(rank + 1), str(rank)),
         _cell(_coloured(status), str(rank), raw=True),
-        _cell(clip, row.name, raw=True),
+        _cell(clip, row.name, raw=True, css="clip"),
         _num(row.duration_s),
         _cell(row.view, row.view),
         _num(row.coverage, percent=True),
@@ -91,7 +125,7 @@ def _row_html(rank: int, row: Row, rule_ids: list[str]) -> str:
         value = _format(rule.value)
         text = _coloured(rule.status) + (f" {html.escape(value)}" if value else "")
         cells.append(_cell(text, str(4 - _level_rank(rule.status)), raw=True))
-    cells += [_cell(row.error, row.error, css="err"), _cell(row.path, row.path)]
+    cells.append(_cell(row.error, row.error, css="err"))
     return "<tr>" + "".join(cells) + "</tr>"
 
 
@@ -102,7 +136,7 @@ def _level_rank(status: str) -> int:
 
 def _coloured(status: str) -> str:
     colour = _COLOURS.get(status, "#222")
-    return f'<span style="color:{colour}">{html.escape(status)}</span>'
+    return f'<span style="color:{colour}">{html.escape(status.replace("_", " "))}</span>'
 
 
 def _format(value: float | str | None) -> str:

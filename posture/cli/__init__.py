@@ -26,10 +26,14 @@ from posture.cli.common import (
     EXIT_NO_RUNNER,
     ContextOption,
     HeightOption,
+    HistoryOption,
     ModelDirOption,
     ModelOption,
+    PostureCommand,
+    PostureGroup,
     QuietOption,
     RulesOption,
+    RunnerOption,
     ViewOption,
     analysis_settings,
     byte_callback,
@@ -39,7 +43,7 @@ from posture.cli.common import (
     interruptible,
     progress_bar,
 )
-from posture.errors import PostureError
+from posture.errors import PostureError, UsageError
 from posture.gate.outputs import check_out_dir, unique_stems
 from posture.gate.text import printable, rich_safe
 from posture.report.history import record_run_safely
@@ -54,6 +58,7 @@ from posture.settings import (
 
 app = typer.Typer(
     name="posture",
+    cls=PostureGroup,
     help="Check running posture from video: head, torso lean, shoulders, bounce, cadence.",
     no_args_is_help=True,
     add_completion=False,
@@ -61,9 +66,12 @@ app = typer.Typer(
 )
 
 
-@app.command()
+@app.command(cls=PostureCommand)
 def check(
-    videos: Annotated[list[Path], typer.Argument(help="Video files (or saved .pose.npz tracks).")],
+    videos: Annotated[
+        list[Path],
+        typer.Argument(metavar="VIDEO", help="Video files (or saved .pose.npz tracks)."),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = DEFAULT_OUT_DIR,
     view: ViewOption = DEFAULT_VIEW,
     context: ContextOption = DEFAULT_CONTEXT,
@@ -83,10 +91,21 @@ def check(
     csv: Annotated[
         bool, typer.Option("--csv/--no-csv", help="Write OUT/<name>.frames.csv.")
     ] = True,
-    history: Annotated[
+    pdf: Annotated[
         bool,
-        typer.Option("--history/--no-history", help="Add each clip to `posture history`."),
-    ] = True,
+        typer.Option("--pdf", help="Also print the report to OUT/<name>.report.pdf (Chromium)."),
+    ] = False,
+    export: Annotated[
+        str | None,
+        typer.Option(
+            "--export",
+            metavar="FORMATS",
+            help="Also write OpenSim files: trc (pose track as markers), mot (angles); "
+            "e.g. trc,mot.",
+        ),
+    ] = None,
+    history: HistoryOption = True,
+    runner: RunnerOption = None,
     jobs: Annotated[
         int,
         typer.Option(help="Processes sharing one clip (time chunks); 0 = by length and cores."),
@@ -96,6 +115,7 @@ def check(
     """Analyse running clips: OUT/<name>.report.html, .annotated.mp4, .report.json, .frames.csv
     and .pose.npz (the pose track, to re-analyse without the model)."""
     from posture.pipeline import check_clip, clip_stem
+    from posture.report.opensim import parse_exports
     from posture.rules import load_rules
 
     err = Console(stderr=True, quiet=quiet)
@@ -109,9 +129,17 @@ def check(
                 model=model,
                 model_dir=model_dir,
             ).with_pose(jobs=jobs),
-            outputs=OutputSettings(video=video, html=html, csv=csv),
+            outputs=OutputSettings(
+                video=video, html=html, csv=csv, exports=parse_exports(export), pdf=pdf
+            ),
         )
         load_rules(rules)  # a bad rules file is one line before any clip is analysed
+        if pdf:
+            if not html:
+                raise UsageError("--pdf prints the HTML report: drop --no-html")
+            from posture.report.pdf import find_browser
+
+            find_browser()  # no Chromium: one line before any clip is analysed
         check_out_dir(out)
     except PostureError as exc:
         exit_with(exc)
@@ -142,7 +170,7 @@ def check(
         main_file = out / f"{stem}.report.html" if html else out / f"{stem}.report.json"
         print_summary(result, err, report_path=str(main_file))
         report_json = out / f"{stem}.report.json"
-        if history and (warning := record_run_safely(data, report_json)):
+        if history and (warning := record_run_safely(data, report_json, runner=runner)):
             typer.echo(f"posture: warning: {printable(warning)}", err=True)
         if report.status == "no_runner":
             worst = max(worst, EXIT_NO_RUNNER)
@@ -157,13 +185,13 @@ def _register_subcommands() -> None:
     from posture.cli.synth import synth
     from posture.cli.validate import validate
 
-    app.command()(batch)
-    app.command()(live)
-    app.command()(history)
-    app.command()(compare)
+    app.command(cls=PostureCommand)(batch)
+    app.command(cls=PostureCommand)(live)
+    app.command(cls=PostureCommand)(history)
+    app.command(cls=PostureCommand)(compare)
     app.add_typer(models_app, name="models")
-    app.command("synth")(synth)
-    app.command("validate")(validate)
+    app.command("synth", cls=PostureCommand)(synth)
+    app.command("validate", cls=PostureCommand)(validate)
 
 
 _register_subcommands()

@@ -5,6 +5,7 @@ Registered by the CLI as `app.command()(batch)`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -14,14 +15,17 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 
 from posture.batch import BatchOptions, ClipJob, Row, default_workers, run_batch
+from posture.batch.index_html import verdict_tally
 from posture.cli.common import (
     EXIT_INTERRUPTED,
     ContextOption,
     HeightOption,
+    HistoryOption,
     ModelDirOption,
     ModelOption,
     QuietOption,
     RulesOption,
+    RunnerOption,
     ViewOption,
     analysis_settings,
     byte_callback,
@@ -56,6 +60,8 @@ def batch(
     rules: RulesOption = None,
     model: ModelOption = DEFAULT_MODEL,
     model_dir: ModelDirOption = None,
+    history: HistoryOption = True,
+    runner: RunnerOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Analyse many clips: OUT/<name>.report.json per clip, OUT/summary.csv|json, OUT/index.html.
@@ -97,7 +103,25 @@ def batch(
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
     _print_outcome(outcome.rows, out, err)
+    if history:
+        _record(outcome.rows, out, runner)
     raise typer.Exit(outcome.exit_code)
+
+
+def _record(rows: tuple[Row, ...], out: Path, runner: str | None) -> None:
+    """Add each clip analysed now (not the resumed ones) to `posture history`."""
+    from posture.report.history import record_run_safely
+
+    for row in rows:
+        path = out / f"{row.name}.report.json"
+        if row.resumed or row.status not in ("analysed", "no_runner") or not path.is_file():
+            continue
+        warning = record_run_safely(
+            json.loads(path.read_text(encoding="utf-8")), path, runner=runner, kind="batch"
+        )
+        if warning:
+            typer.echo(f"posture: warning: {printable(warning)}", err=True)
+            return  # the same database problem for every clip: say it once
 
 
 def _model_fetcher(
@@ -122,14 +146,7 @@ def _print_outcome(rows: tuple[Row, ...], out: Path, err: Console) -> None:
         if row.status == "error":
             message = f"{row.path}: {_strip_path(row.error, row.path)}"
             typer.echo(f"posture: error: {printable(message)}", err=True)
-    tally: dict[str, int] = {}
-    for row in rows:
-        tally[row.status] = tally.get(row.status, 0) + 1
-    resumed = sum(row.resumed for row in rows)
-    parts = ", ".join(f"{n} {status}" for status, n in tally.items())
-    err.print(
-        f"{len(rows)} inputs: {parts}" + (f" ({resumed} from an earlier run)" if resumed else "")
-    )
+    err.print(rich_safe(verdict_tally(rows)))
     err.print(f"summary: {rich_safe(out / 'index.html')}")
 
 

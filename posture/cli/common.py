@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -19,6 +19,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
+from typer.core import TyperCommand, TyperGroup
 
 from posture.errors import PostureError
 from posture.gate.text import printable
@@ -40,7 +41,58 @@ ModelOption = Annotated[str, typer.Option(help="Pose model: lite, full or heavy.
 ModelDirOption = Annotated[
     Path | None, typer.Option("--model-dir", help="Folder of pose model bundles.")
 ]
+
+
+class PostureCommand(TyperCommand):
+    """A command whose help reads in words: a flag shows no `<bool>` type (it takes no
+    value), an argument shows its name (`VIDEO...`), not `{videos}...` and `<list[Path]>`;
+    options with values keep their type (`<int>`, `<path>`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            _plain_help(param)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            _plain_help(option)
+        return option
+
+
+class PostureGroup(TyperGroup):
+    """A command group whose `--help` shows no `<bool>` type (see `PostureCommand`)."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            _plain_help(option)
+        return option
+
+
+def _plain_help(param: Any) -> None:
+    # Per-instance overrides of Typer's help rendering (its classes are built internally).
+    if getattr(param, "is_flag", False):
+        param.display_type_rich = lambda ctx: None
+    elif param.param_type_name == "argument":
+        name = str(param.display_name_raw).upper() + ("..." if param.nargs != 1 else "")
+        param.display_type_rich = lambda ctx: None
+        param._rich_display_name = lambda: name
+        param._usage_display_name = lambda: name if param.required else f"[{name}]"
+
+
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")]
+RunnerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--runner",
+        metavar="NAME",
+        help="Whose run, for `posture history` (default: your user name).",
+    ),
+]
+HistoryOption = Annotated[
+    bool, typer.Option("--history/--no-history", help="Add each run to `posture history`.")
+]
 
 
 def analysis_settings(

@@ -15,16 +15,18 @@ from posture.cli.common import (
     EXIT_NO_RUNNER,
     ContextOption,
     HeightOption,
+    HistoryOption,
     ModelDirOption,
     ModelOption,
     RulesOption,
+    RunnerOption,
     ViewOption,
     analysis_settings,
     byte_callback,
     exit_with,
     progress_bar,
 )
-from posture.errors import PostureError
+from posture.errors import PostureError, UsageError
 from posture.gate.outputs import check_out_dir
 from posture.gate.text import printable
 from posture.settings import DEFAULT_CONTEXT, DEFAULT_MODEL, DEFAULT_OUT_DIR, DEFAULT_VIEW
@@ -37,6 +39,17 @@ def live(
     no_window: Annotated[
         bool, typer.Option("--no-window", help="Cues in the terminal instead of a window.")
     ] = False,
+    fullscreen: Annotated[
+        bool, typer.Option("--fullscreen", help="The window fills the screen.")
+    ] = False,
+    window_size: Annotated[
+        str | None,
+        typer.Option(
+            "--window-size",
+            metavar="WIDTHxHEIGHT",
+            help="Window size in pixels, e.g. 1280x720 (default: 90 % of the screen).",
+        ),
+    ] = None,
     duration: Annotated[
         float | None, typer.Option("--duration", help="Stop after this many seconds.")
     ] = None,
@@ -56,6 +69,8 @@ def live(
     rules: RulesOption = None,
     model: ModelOption = DEFAULT_MODEL,
     model_dir: ModelDirOption = None,
+    history: HistoryOption = True,
+    runner: RunnerOption = None,
 ) -> None:
     """Live cues while running (window keys: q quit, p pause, s snapshot, c calibrate).
 
@@ -83,6 +98,11 @@ def live(
             source=camera, duration_s=duration, out_dir=out, paced=not as_fast_as_possible
         )
         check_out_dir(out)  # before the session, not when it is saved
+        size_wh = parse_window_size(window_size)
+        if not no_window:
+            from posture.live.window import check_display
+
+            check_display()  # one line before the model or the camera start
     except PostureError as exc:
         exit_with(exc)
     except ValueError as exc:
@@ -97,7 +117,7 @@ def live(
             return TerminalDisplay(err)
         from posture.live.window import WindowDisplay
 
-        return WindowDisplay()
+        return WindowDisplay(size_wh=size_wh, fullscreen=fullscreen)
 
     try:
         # Fetched first (a no-op when present), so its progress bar is gone before the
@@ -114,6 +134,12 @@ def live(
         typer.echo(f"posture: warning: {message}; session saved", err=True)
     page = saved.outputs.files.get("report_html", saved.outputs.report_json)
     print_summary(saved.result, err, report_path=str(page))
+    if history:
+        from posture.report.history import record_run_safely
+
+        data, path = report.to_dict(), saved.outputs.report_json
+        if warning := record_run_safely(data, path, runner=runner, kind="live"):
+            typer.echo(f"posture: warning: {printable(warning)}", err=True)
     lat = live_info["latency_ms"]
     err.print(
         f"live: {live_info['frames_processed']} of {live_info['frames_seen']} frames processed "
@@ -121,3 +147,19 @@ def live(
         f"capture-to-cue p50 {lat['capture_to_cue_p50']} ms, p95 {lat['capture_to_cue_p95']} ms"
     )
     raise typer.Exit(EXIT_NO_RUNNER if report.status == "no_runner" else 0)
+
+
+def parse_window_size(text: str | None) -> tuple[int, int] | None:
+    """`1280x720` -> (1280, 720); None -> None.
+
+    Raises:
+        UsageError: not two whole numbers of at least 160 joined by `x`.
+    """
+    if text is None:
+        return None
+    parts = text.lower().replace(" ", "").split("x")
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        w, h = int(parts[0]), int(parts[1])
+        if w >= 160 and h >= 160:
+            return w, h
+    raise UsageError(f"--window-size must be WIDTHxHEIGHT in pixels (e.g. 1280x720), got {text!r}")

@@ -24,6 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from posture.cli.common import PostureCommand, PostureGroup
 from posture.errors import PostureError
 from posture.modelstore import (
     SOURCES,
@@ -36,6 +37,7 @@ from posture.modelstore import (
 from posture.settings import DEFAULT_MODEL
 
 models_app = typer.Typer(
+    cls=PostureGroup,
     help="List, download or build the MediaPipe pose model bundles (.task files).",
     no_args_is_help=True,
 )
@@ -51,7 +53,7 @@ ModelDirOption = Annotated[
 ]
 
 
-@models_app.command("list")
+@models_app.command("list", cls=PostureCommand)
 def list_command(model_dir: ModelDirOption = None) -> None:
     """Show each variant: present or not, size, sha256, and where it came from."""
     with _domain_errors():
@@ -59,7 +61,7 @@ def list_command(model_dir: ModelDirOption = None) -> None:
     Console().print(_status_table(statuses))
 
 
-@models_app.command("fetch")
+@models_app.command("fetch", cls=PostureCommand)
 def fetch_command(
     variant: Annotated[str, typer.Argument(help="lite, full or heavy.")] = DEFAULT_MODEL,
     model_dir: ModelDirOption = None,

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from posture.cli.common import domain_errors
 from posture.errors import UsageError
-from posture.gate.text import rich_safe
+from posture.gate.text import printable, rich_safe
 from posture.metrics.registry import METRICS
 from posture.report.compare import (
     Comparison,
@@ -27,7 +27,14 @@ from posture.report.compare import (
     load_report,
     metric_goals,
 )
-from posture.report.history import RunSummary, TrendPoint, history_path, list_runs, metric_trend
+from posture.report.history import (
+    RunSummary,
+    TrendPoint,
+    default_runner,
+    history_path,
+    list_runs,
+    metric_trend,
+)
 from posture.rules.model import STATUS_ORDER
 
 
@@ -38,8 +45,13 @@ def trend_metrics() -> list[str]:
 
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
 _STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "red", "not_measured": "dim"}
-_VERDICT_STYLE = {"better": "green", "worse": "red", "same": "dim", "unrated": "dim"}
-_TREND_WORD = {"better": "improving", "worse": "worsening", "same": "steady"}
+_VERDICT_STYLE = {
+    "better": "green", "worse": "red", "same": "dim", "ok": "green", "unrated": "dim",
+}  # fmt: skip
+_TREND_WORD = {
+    "better": "improving", "worse": "worsening", "same": "steady", "ok": "within limits",
+}  # fmt: skip
+_RUN_VERDICT_STYLE = {"fail": "red", "warn": "yellow", "good form": "green"}
 
 
 def history(
@@ -47,31 +59,43 @@ def history(
     metric: Annotated[
         str | None, typer.Option(help="Show only this metric's trend, run by run.")
     ] = None,
+    runner: Annotated[
+        str | None,
+        typer.Option(help="Whose runs (default: your user name).", metavar="NAME"),
+    ] = None,
     db: Annotated[
         Path | None,
         typer.Option(help="History database (default: $POSTURE_HISTORY_DB or the data dir)."),
     ] = None,
 ) -> None:
-    """List past runs and each main metric's trend, to see whether the fixes worked."""
+    """List one runner's past runs and each main metric's trend per camera view, to see
+    whether the fixes worked."""
     out = Console()
+    who = runner or default_runner()
     with domain_errors():
         if limit < 1:
             raise UsageError(f"--limit must be at least 1, got {limit}")
         if metric is not None and metric not in METRICS:
             raise UsageError(f"--metric {metric}: unknown metric; one of {', '.join(METRICS)}")
-        runs = list_runs(db, limit)
+        runs = list_runs(db, limit, runner=who)
         if not runs:
             out.print(
-                f"No runs recorded yet in {rich_safe(str(db or history_path()))}; "
-                "`posture check` adds one."
+                f"No runs recorded yet for {rich_safe(who)} in "
+                f"{rich_safe(str(db or history_path()))}; `posture check` adds one."
             )
             return
         goals = metric_goals()
+        views = list(dict.fromkeys(r.view for r in runs if r.view))
         if metric is not None:
-            _print_metric(out, metric, metric_trend(metric, db, limit), goals.get(metric))
+            for v in views:
+                points = metric_trend(metric, db, limit, runner=who, view=v)
+                _print_metric(out, metric, v, points, goals.get(metric))
             return
-        out.print(_runs_table(runs))
-        out.print(_trends_table({m: metric_trend(m, db, limit) for m in trend_metrics()}, goals))
+        out.print(_runs_table(runs, who))
+        for v in views:
+            trends = {m: metric_trend(m, db, limit, runner=who, view=v) for m in trend_metrics()}
+            trends = {m: p for m, p in trends.items() if p or v in METRICS[m].views}
+            out.print(_trends_table(trends, goals, v))
 
 
 def compare(
@@ -80,10 +104,25 @@ def compare(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the comparison as JSON to stdout.")
     ] = False,
+    html_page: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="PAGE",
+            help="Also write a before/after page: both clips at a foot strike, side by side.",
+        ),
+    ] = None,
 ) -> None:
-    """Put two reports side by side: metric changes (better/worse by the rules) and rule changes."""
+    """Put two reports side by side: metric changes (judged against the rules' ok band) and
+    rule changes."""
     with domain_errors():
-        comparison = compare_reports(load_report(a), load_report(b))
+        ra, rb = load_report(a), load_report(b)
+        comparison = compare_reports(ra, rb)
+        if html_page is not None:
+            from posture.report.compare_html import write_compare_html
+
+            write_compare_html(comparison, html_page, ((a, ra), (b, rb)))
+            typer.echo(f"page: {printable(str(html_page))}", err=True)
     if json_out:
         typer.echo(json.dumps(comparison.to_dict(), indent=2))
         return
@@ -103,37 +142,48 @@ def sparkline(values: list[float]) -> str:
     return "".join(SPARK_BLOCKS[round((v - lo) / (hi - lo) * top)] for v in values)
 
 
+def trend_halves(values: list[float]) -> tuple[float, float]:
+    """(mean of the older half, mean of the newer half) of `values` (oldest first, >= 2)."""
+    half = len(values) // 2
+    older, newer = values[:half], values[-half:]
+    return sum(older) / len(older), sum(newer) / len(newer)
+
+
 def trend_verdict(values: list[float], goal: MetricGoal | None) -> Verdict:
     """The newer half of `values` (oldest first) against the older half, by the rules."""
     if goal is None or len(values) < 2:
         return "unrated"
-    half = len(values) // 2
-    older, newer = values[:half], values[-half:]
-    return goal.judge(sum(older) / len(older), sum(newer) / len(newer))
+    return goal.judge(*trend_halves(values))
 
 
 def _when(analysed_at: str) -> str:
     return datetime.fromisoformat(analysed_at).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _runs_table(runs: list[RunSummary]) -> Table:
-    table = Table(title="Past runs (newest first)", title_justify="left", box=box.SIMPLE)
+def _runs_table(runs: list[RunSummary], runner: str) -> Table:
+    table = Table(
+        title=f"Past runs of {rich_safe(runner)} (newest first)", title_justify="left",
+        box=box.SIMPLE,
+    )  # fmt: skip
     table.add_column("when", no_wrap=True)
+    table.add_column("session")
     table.add_column("clip", overflow="fold")
     table.add_column("view")
-    table.add_column("status")
+    table.add_column("verdict")
     table.add_column("flagged rules", overflow="fold")
     for run in runs:
         flagged = ", ".join(
             f"[{_STATUS_STYLE.get(s, 'dim')}]{rich_safe(rule)} {rich_safe(s)}[/]"
             for rule, s in run.flagged
         )
-        status = run.status if run.status == "analysed" else f"[red]{rich_safe(run.status)}[/]"
+        verdict = run.verdict.replace("_", " ")
+        style = _RUN_VERDICT_STYLE.get(run.verdict, "red")
         table.add_row(
             _when(run.analysed_at),
+            rich_safe(run.kind or ""),
             rich_safe(run.clip_name),
             rich_safe(run.view or ""),
-            status,
+            f"[{style}]{rich_safe(verdict)}[/]",
             flagged,
         )
     return table
@@ -143,7 +193,9 @@ def _trend_text(points: list[TrendPoint], goal: MetricGoal | None) -> tuple[str,
     """(sparkline, `first -> last unit`, verdict word) of one metric's trend."""
     values = [p.median for p in points]
     unit = points[-1].unit or ""
-    span = f"{values[0]:.1f} → {values[-1]:.1f}" if len(values) > 1 else f"{values[0]:.1f}"
+    # the two numbers the verdict compares: older runs' mean -> newer runs' mean
+    older, newer = trend_halves(values) if len(values) > 1 else (values[0], values[0])
+    span = f"{older:.1f} → {newer:.1f}" if len(values) > 1 else f"{values[0]:.1f}"
     span = f"{span} {unit}"
     verdict = trend_verdict(values, goal)
     if len(values) < 2:
@@ -152,12 +204,17 @@ def _trend_text(points: list[TrendPoint], goal: MetricGoal | None) -> tuple[str,
         word = "no rule judges it"
     else:
         word = f"[{_VERDICT_STYLE[verdict]}]{_TREND_WORD.get(verdict, verdict)}[/]"
-    arrow = "→" if len(values) < 2 or values[-1] == values[0] else "↗↘"[values[-1] < values[0]]
+    arrow = "→" if len(values) < 2 or round(newer, 1) == round(older, 1) else "↗↘"[newer < older]
     return sparkline(values), span, f"{arrow} {word}"
 
 
-def _trends_table(trends: dict[str, list[TrendPoint]], goals: dict[str, MetricGoal]) -> Table:
-    table = Table(title="Trends (oldest → newest)", title_justify="left", box=box.SIMPLE)
+def _trends_table(
+    trends: dict[str, list[TrendPoint]], goals: dict[str, MetricGoal], view: str
+) -> Table:
+    table = Table(
+        title=f"Trends in {rich_safe(view)} view (oldest → newest)", title_justify="left",
+        box=box.SIMPLE,
+    )  # fmt: skip
     for column in ("metric", "trend", "values", "verdict"):
         table.add_column(column, overflow="fold")
     for metric_id, points in trends.items():
@@ -169,12 +226,15 @@ def _trends_table(trends: dict[str, list[TrendPoint]], goals: dict[str, MetricGo
 
 
 def _print_metric(
-    out: Console, metric_id: str, points: list[TrendPoint], goal: MetricGoal | None
+    out: Console, metric_id: str, view: str, points: list[TrendPoint], goal: MetricGoal | None
 ) -> None:
     if not points:
-        out.print(f"{metric_id}: not measured in any recorded run")
+        out.print(f"{metric_id}: not measured in any recorded {view}-view run")
         return
-    table = Table(title=f"{metric_id} (oldest → newest)", title_justify="left", box=box.SIMPLE)
+    table = Table(
+        title=f"{metric_id} in {rich_safe(view)} view (oldest → newest)", title_justify="left",
+        box=box.SIMPLE,
+    )  # fmt: skip
     for column in ("when", "clip", "median"):
         table.add_column(column, overflow="fold", justify="right" if column == "median" else "left")
     for p in points:
@@ -211,7 +271,7 @@ def _metrics_table(c: Comparison) -> Table:
             _fmt(m.a_median),
             _fmt(m.b_median),
             _fmt(m.delta, signed=True),
-            f"[{style}]{m.verdict}[/]",
+            f"[{style}]{'both ok' if m.verdict == 'ok' else m.verdict}[/]",
         )
     return table
 

@@ -40,7 +40,7 @@ def validate(
         typer.Option("--write-baseline", help="Write the errors as a baseline JSON here."),
     ] = None,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Exit 1 when a target of issue 4 is not met.")
+        bool, typer.Option("--strict", help="Exit 1 when a metric misses its accuracy target.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
 ) -> None:

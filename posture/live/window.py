@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -16,18 +17,92 @@ import numpy as np
 from posture.errors import UsageError
 from posture.live.display import LiveView, frame_overlay
 from posture.overlay import draw_overlay
+from posture.overlay.style import STATE_COLORS, WHITE, TextStyle, put_text, wrap_text
 from posture.pose.estimator import quiet_native_logs
 
 WINDOW_TITLE = "posture live"
+#: The window's share of the screen when no size is chosen (the rest: the desktop's bars).
+DEFAULT_SCREEN_SHARE = 0.9
+#: The cue strip below the frame: this share of the window height, letters half as tall
+#: (~8 % of the window: ~2.5 cm on a 30 cm tall screen, read from a treadmill 2-3 m away).
+CUE_STRIP_SHARE = 0.16
+GOOD_FORM = "Good form"
+_FALLBACK_SCREEN_WH = (1280, 720)
 _KEYS = {ord(k): k for k in "qpsc"} | {ord(k.upper()): k for k in "qpsc"} | {27: "q"}
 _FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype", "/usr/share/fonts")
 
 
-def compose(view: LiveView) -> np.ndarray:
-    """The frame as the window shows it: `(h, w, 3)` RGB with the overlay drawn on a copy."""
-    rgb = view.rgb.copy()
-    draw_overlay(rgb, frame_overlay(view))
-    return rgb
+def fit_size(frame_wh: tuple[int, int], box_wh: tuple[int, int]) -> tuple[int, int]:
+    """The largest size of `frame_wh`'s shape inside `box_wh` (pixels, both even)."""
+    k = min(box_wh[0] / frame_wh[0], box_wh[1] / frame_wh[1])
+    return max(2, round(frame_wh[0] * k / 2) * 2), max(2, round(frame_wh[1] * k / 2) * 2)
+
+
+def compose(view: LiveView, size_wh: tuple[int, int] | None = None) -> np.ndarray:
+    """The window's image: `(h, w, 3)` RGB of `size_wh` (None: the frame's own size plus the
+    cue strip). The frame, scaled to fit with the overlay drawn at that size (its text
+    scales with the window), sits above a full-width strip that holds the cue in large
+    letters on its level's colour, so the cue never hides the runner."""
+    rgb, landmarks = view.rgb, view.landmarks
+    h, w = rgb.shape[:2]
+    if size_wh is None:
+        size_wh = (w, round(h / (1.0 - CUE_STRIP_SHARE)))
+    strip_h = round(size_wh[1] * CUE_STRIP_SHARE)
+    fit_wh = fit_size((w, h), (size_wh[0], size_wh[1] - strip_h))
+    if fit_wh != (w, h):
+        rgb = cv2.resize(rgb, fit_wh, interpolation=cv2.INTER_LINEAR)
+        landmarks = landmarks.copy()
+        landmarks[:, :3] *= fit_wh[0] / w
+    else:
+        rgb = rgb.copy()
+    overlay = frame_overlay(replace(view, landmarks=landmarks))
+    draw_overlay(rgb, replace(overlay, banner=None))
+    canvas = np.zeros((size_wh[1], size_wh[0], 3), np.uint8)
+    x0, y0 = (size_wh[0] - fit_wh[0]) // 2, (size_wh[1] - strip_h - fit_wh[1]) // 2
+    canvas[y0 : y0 + fit_wh[1], x0 : x0 + fit_wh[0]] = rgb
+    draw_cue_strip(canvas[size_wh[1] - strip_h :], overlay.banner or GOOD_FORM, overlay.state)
+    return canvas
+
+
+def draw_cue_strip(strip: np.ndarray, text: str, state: str) -> None:
+    """Fill `strip` `(h, w, 3)` with the state's colour and `text` in letters half its
+    height (smaller only to fit two lines), outlined for contrast."""
+    h, w = strip.shape[:2]
+    strip[:] = STATE_COLORS.get(state, STATE_COLORS["warn"])
+    pad = max(4, h // 12)
+    for cap_share in (0.5, 0.42, 0.34, 0.28, 0.22):
+        style = TextStyle.for_cap(cap_share * h)
+        lines = wrap_text(text, style, w - 2 * pad)
+        if len(lines) * style.cap_px * 1.5 <= h - pad:
+            break
+    line_h = round(style.cap_px * 1.5)
+    top = (h - line_h * len(lines)) // 2 + round(style.cap_px * 1.25)
+    for i, line in enumerate(lines[:2]):
+        x = max(pad, (w - style.size_px(line)[0]) // 2)
+        put_text(strip, line, (x, top + i * line_h), style, WHITE)
+
+
+def screen_size() -> tuple[int, int]:
+    """The screen's (width, height) in pixels; 1280 x 720 when it cannot be asked."""
+    try:
+        import tkinter
+    except ImportError:  # Python built without Tk: a usual laptop size
+        return _FALLBACK_SCREEN_WH
+    try:
+        root = tkinter.Tk()
+    except tkinter.TclError:  # Tk cannot reach the display
+        return _FALLBACK_SCREEN_WH
+    try:
+        root.withdraw()
+        return int(root.winfo_screenwidth()), int(root.winfo_screenheight())
+    finally:
+        root.destroy()
+
+
+def check_display() -> None:
+    """Raise `UsageError` (one line: use --no-window) when there is no display to open a
+    window on; called before anything slow starts."""
+    _check_display()
 
 
 def _check_display() -> None:
@@ -48,20 +123,38 @@ class WindowDisplay:
         UsageError: no display, or OpenCV has no GUI backend.
     """
 
-    def __init__(self, title: str = WINDOW_TITLE) -> None:
+    def __init__(
+        self,
+        title: str = WINDOW_TITLE,
+        *,
+        size_wh: tuple[int, int] | None = None,
+        fullscreen: bool = False,
+    ) -> None:
         _check_display()
         self.title = title
         self.last_rgb: np.ndarray | None = None
+        screen_wh = screen_size() if fullscreen or size_wh is None else size_wh
+        if fullscreen:
+            self.box_wh = screen_wh
+        elif size_wh is not None:
+            self.box_wh = size_wh
+        else:
+            self.box_wh = (
+                round(screen_wh[0] * DEFAULT_SCREEN_SHARE),
+                round(screen_wh[1] * DEFAULT_SCREEN_SHARE),
+            )
         try:
             with quiet_native_logs():
                 cv2.namedWindow(title, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
+                if fullscreen:
+                    cv2.setWindowProperty(title, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN)
         except cv2.error as exc:
             raise UsageError(
                 f"cannot open a window ({' '.join(str(exc).split())[:120]}); use --no-window"
             ) from exc
 
     def show(self, view: LiveView) -> list[str]:
-        self.last_rgb = compose(view)
+        self.last_rgb = compose(view, self.box_wh)
         cv2.imshow(self.title, cv2.cvtColor(self.last_rgb, cv2.COLOR_RGB2BGR))
         return self.idle(wait_ms=1)
 

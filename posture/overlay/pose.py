@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -17,8 +18,10 @@ from posture.overlay.style import (
     TORSO_CYAN,
     WHITE,
     Color,
+    Rect,
     TextStyle,
     check_frame,
+    overlaps,
     put_text,
     thickness,
     ui_scale,
@@ -47,12 +50,23 @@ SKELETON: tuple[tuple[tuple[LM, LM], Color], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Label:
+    """A text beside a drawn line: to the right (`side` +1) or left (-1) of `anchor_xy`."""
+
+    text: str
+    anchor_xy: tuple[float, float]
+    color: Color
+    side: int = 1
+
+
 def draw_pose(
     rgb: np.ndarray,
     landmarks: np.ndarray,
     *,
     facing: str | None,
     values: Mapping[str, float] | None = None,
+    avoid: Sequence[Rect] = (),
 ) -> None:
     """Draw the skeleton, the torso line with its lean and the head vector with its angle.
 
@@ -66,23 +80,37 @@ def draw_pose(
             `torso_lean_deg` and the head vector with `head_pitch_deg` (side) or
             `head_yaw_deg` (front, rear), the very numbers the panel and the report show.
             A line without its value is drawn unlabelled.
+        avoid: rectangles already drawn (panels, banner) the labels are laid out around.
 
     Raises:
         ValueError: `rgb` or `landmarks` has the wrong shape, or `facing` is not allowed.
     """
+    draw_labels(rgb, pose_lines(rgb, landmarks, facing=facing, values=values), avoid)
+
+
+def pose_lines(
+    rgb: np.ndarray,
+    landmarks: np.ndarray,
+    *,
+    facing: str | None,
+    values: Mapping[str, float] | None = None,
+) -> list[Label]:
+    """Draw the skeleton, torso line and head vector (`draw_pose` without the text) and
+    return their labels, to be laid out once everything else is drawn (`draw_labels`)."""
     check_frame(rgb)
     if landmarks.shape != (N_LANDMARKS, 5):
         raise ValueError(f"landmarks must have shape ({N_LANDMARKS}, 5), got {landmarks.shape}")
     if facing not in (None, "left", "right"):
         raise ValueError(f"facing must be 'left', 'right' or None, got {facing!r}")
     if not np.isfinite(landmarks[:, :2]).any():
-        return
+        return []
     scale = ui_scale(rgb)
     _draw_skeleton(rgb, landmarks, scale)
     values = values or {}
-    _draw_torso(rgb, landmarks, scale, facing, values.get("torso_lean_deg"))
+    torso = _draw_torso(rgb, landmarks, scale, facing, values.get("torso_lean_deg"))
     head = values.get("head_pitch_deg" if facing else "head_yaw_deg")
-    _draw_head(rgb, landmarks, scale, facing, head)
+    head_label = _draw_head(rgb, landmarks, scale, facing, head)
+    return [label for label in (head_label, torso) if label is not None]
 
 
 def _point(landmarks: np.ndarray, index: int, min_visibility: float = 0.0) -> np.ndarray | None:
@@ -128,52 +156,92 @@ def _dashed(
 
 def _draw_torso(
     rgb: np.ndarray, landmarks: np.ndarray, scale: float, facing: str | None, lean: float | None
-) -> None:
+) -> Label | None:
     hip = _mid(landmarks, LM.LEFT_HIP, LM.RIGHT_HIP)
     shoulder = _mid(landmarks, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
     if hip is None or shoulder is None or np.allclose(hip, shoulder):
-        return
+        return None
     length = float(np.hypot(*(shoulder - hip)))
     top = hip + (shoulder - hip) * 1.25
     width_px = thickness(scale, 3.0)
     _dashed(rgb, hip, hip + np.array([0.0, -1.25 * length]), WHITE, thickness(scale), 6 * scale)
     cv2.line(rgb, _ixy(hip), _ixy(top), TORSO_CYAN, width_px, cv2.LINE_AA)
     if lean is None or not math.isfinite(lean):
-        return
+        return None
     text = f"{METRICS['torso_lean_deg'].label} {lean:+.0f} deg"
-    # behind the runner, so it never collides with the head label in front
-    _label(rgb, text, top, scale, TORSO_CYAN, side=+1 if facing == "left" else -1)
+    # behind the runner, away from the head label in front
+    return Label(text, _fxy(top), TORSO_CYAN, side=+1 if facing == "left" else -1)
 
 
 def _draw_head(
     rgb: np.ndarray, landmarks: np.ndarray, scale: float, facing: str | None, angle: float | None
-) -> None:
+) -> Label | None:
     """The ear -> nose arrow, labelled with the head pitch (side) or yaw (front, rear)."""
     ear = _mid(landmarks, LM.LEFT_EAR, LM.RIGHT_EAR)
     nose = _point(landmarks, LM.NOSE)
     if ear is None or nose is None or np.allclose(ear, nose):
-        return
+        return None
     tip = ear + (nose - ear) * 2.2
     cv2.arrowedLine(
         rgb, _ixy(ear), _ixy(tip), HEAD_MAGENTA, thickness(scale, 3.0), cv2.LINE_AA, 0, 0.3
     )
     if angle is None or not math.isfinite(angle):
-        return
+        return None
     if facing:
         text = f"head {abs(angle):.0f} deg {'down' if angle >= 0 else 'up'}"
     else:
         text = f"head turned {abs(angle):.0f} deg"
-    _label(rgb, text, tip, scale, HEAD_MAGENTA, side=-1 if facing == "left" else +1)
+    return Label(text, _fxy(tip), HEAD_MAGENTA, side=-1 if facing == "left" else +1)
 
 
-def _label(
-    rgb: np.ndarray, text: str, anchor: np.ndarray, scale: float, color: Color, side: int = 1
-) -> None:
-    """Text to the right (`side` +1) or left (-1) of `anchor`, kept inside the frame."""
-    style = TextStyle.at(scale, 0.6)
-    w_px, h_px, _ = style.size_px(text)
-    pad = thickness(scale, 8.0)
-    x0 = anchor[0] + pad if side > 0 else anchor[0] - pad - w_px
-    x = int(min(max(x0, pad), rgb.shape[1] - w_px - pad))
-    y = int(min(max(anchor[1], h_px + pad), rgb.shape[0] - pad))
-    put_text(rgb, text, (x, y), style, color)
+def _fxy(p: np.ndarray) -> tuple[float, float]:
+    return float(p[0]), float(p[1])
+
+
+def draw_labels(rgb: np.ndarray, labels: Sequence[Label], avoid: Sequence[Rect] = ()) -> list[Rect]:
+    """Draw `labels` where they cover neither `avoid` nor each other, inside the frame.
+
+    Each label tries its own side of its anchor, then the other side, then the same two a
+    line lower and higher, and so on; when nothing is free it takes the spot that covers the
+    least (a crowded frame still shows every value). Returns the labels' rectangles.
+    """
+    check_frame(rgb)
+    taken = list(avoid)
+    placed = []
+    style = TextStyle.for_frame(rgb, "label")
+    for label in labels:
+        rect = _place(rgb, label, style, taken)
+        put_text(rgb, label.text, (rect[0], rect[3] - (rect[3] - rect[1] - style.cap_px) // 2),
+                 style, label.color)  # fmt: skip
+        taken.append(rect)
+        placed.append(rect)
+    return placed
+
+
+def _place(rgb: np.ndarray, label: Label, style: TextStyle, taken: Sequence[Rect]) -> Rect:
+    h, w = rgb.shape[:2]
+    text_w, cap = style.size_px(label.text)[0], style.cap_px
+    pad = max(3, cap // 3)
+    box_w, box_h = text_w + 2 * pad, cap + 2 * pad
+    ax, ay = label.anchor_xy
+    best: tuple[int, Rect] | None = None
+    for shift in (0, 1, -1, 2, -2, 3, -3, 4, 5, 6):
+        for side in (label.side, -label.side):
+            x0 = ax + pad if side > 0 else ax - pad - box_w
+            y0 = ay - box_h / 2 + shift * box_h
+            x = int(min(max(x0, 0), w - box_w))
+            y = int(min(max(y0, 0), h - box_h))
+            rect = (x, y, x + box_w, y + box_h)
+            cover = sum(_area(rect, t) for t in taken)
+            if cover == 0:
+                return rect
+            if best is None or cover < best[0]:
+                best = (cover, rect)
+    assert best is not None
+    return best[1]
+
+
+def _area(a: Rect, b: Rect) -> int:
+    if not overlaps(a, b):
+        return 0
+    return (min(a[2], b[2]) - max(a[0], b[0])) * (min(a[3], b[3]) - max(a[1], b[1]))

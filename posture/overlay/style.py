@@ -30,6 +30,19 @@ STATE_COLORS: dict[str, Color] = {"ok": OK_GREEN, "warn": WARN_AMBER, "fail": FA
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 #: Frame whose scale is 1.0: the geometric mean of its sides is this many pixels.
 _REFERENCE_SIDE_PX = 800.0
+#: Text is never shorter than this (capital letters, pixels): readable on small footage.
+MIN_TEXT_PX = 14
+#: Text heights as a share of the frame height, per element.
+TEXT_SHARE = {"panel": 0.022, "label": 0.026, "trace": 0.02, "banner": 0.034}
+_CAP_PX_AT_SCALE_1 = cv2.getTextSize("H", FONT, 1.0, 1)[0][1]
+
+#: `(x0, y0, x1, y1)` pixels: what an element covers, for laying out the others.
+Rect = tuple[int, int, int, int]
+
+
+def overlaps(a: Rect, b: Rect) -> bool:
+    """True when the two rectangles share any pixel."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def check_frame(rgb: np.ndarray) -> None:
@@ -55,6 +68,23 @@ class TextStyle:
 
     font_scale: float
     stroke_px: int
+
+    @classmethod
+    def for_frame(cls, rgb: np.ndarray, element: str, factor: float = 1.0) -> TextStyle:
+        """Text of `element` (`TEXT_SHARE`) whose capitals are that share of the frame's
+        height x `factor`, never under `MIN_TEXT_PX`."""
+        return cls.for_cap(max(MIN_TEXT_PX, TEXT_SHARE[element] * rgb.shape[0] * factor))
+
+    @classmethod
+    def for_cap(cls, cap_px: float) -> TextStyle:
+        """Text whose capital letters are `cap_px` pixels tall."""
+        font_scale = max(cap_px, 1.0) / _CAP_PX_AT_SCALE_1
+        return cls(font_scale, max(1, round(1.6 * font_scale)))
+
+    @property
+    def cap_px(self) -> int:
+        """Height of a capital letter in pixels."""
+        return self.size_px("H")[1]
 
     @classmethod
     def at(cls, scale: float, size: float = 0.7) -> TextStyle:

@@ -1,11 +1,12 @@
 """Two reports side by side: each metric's change, judged by the rules, and each rule's change.
 
 Whether a change is better or worse comes from the rules that judge the metric (all their
-criteria, including `also` second opinions): a metric only limited from above (e.g.
-`torso_lean_deg` by `lean_forward`) is better lower, one only limited from below is better
-higher, and one limited from both sides (`torso_lean_deg` when `lean_backward` is counted too)
-is better closer to the middle of its ok band. A change smaller than a tenth of the gap between
-the warn and fail limits is `same`; a metric no rule judges (e.g. `cadence_spm`) is `unrated`.
+criteria, including `also` second opinions): their warn limits make the metric's ok band
+(e.g. `torso_lean_deg` between `lean_backward`'s -3 and `lean_forward`'s 10 deg). Two values
+both inside the band are `ok` (no change there is a gain or a loss: a head pitch going from
+-17 to 0 deg is not "worse"); otherwise the one closer to the band is better. A change smaller
+than a tenth of the gap between the warn and fail limits is `same`; a metric no rule judges
+(e.g. `cadence_spm`) is `unrated`.
 
 Example:
     >>> c = compare_reports(load_report(Path("a.report.json")),
@@ -23,7 +24,7 @@ from typing import Any, Literal
 from posture.gate.report import read_report
 from posture.rules import RuleSet, load_rules
 
-Verdict = Literal["better", "worse", "same", "unrated"]
+Verdict = Literal["better", "worse", "same", "ok", "unrated"]
 SAME_FRACTION_OF_BAND = 0.1  # changes below this share of (fail - warn) count as `same`
 
 
@@ -42,15 +43,18 @@ class MetricGoal:
     same_within: float
 
     def badness(self, value: float) -> float:
-        """How far `value` is from the goal: lower is better (metric unit)."""
-        if self.upper_warn is not None and self.lower_warn is not None:
-            return abs(value - (self.upper_warn + self.lower_warn) / 2.0)
-        return value if self.upper_warn is not None else -value
+        """How far `value` lies outside the ok band (metric unit): 0 inside it."""
+        over = value - self.upper_warn if self.upper_warn is not None else 0.0
+        under = self.lower_warn - value if self.lower_warn is not None else 0.0
+        return max(over, under, 0.0)
 
     def judge(self, a: float | None, b: float | None) -> Verdict:
-        """`b` compared with `a`: better, worse or same; unrated when either is missing."""
+        """`b` compared with `a`: `ok` when both are inside the ok band, else better, worse
+        or same by their distance to it; unrated when either is missing."""
         if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):
             return "unrated"
+        if self.badness(a) == 0.0 and self.badness(b) == 0.0:
+            return "ok"
         gain = self.badness(a) - self.badness(b)
         if abs(gain) < self.same_within:
             return "same"

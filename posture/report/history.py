@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import getpass
 import math
 import numbers
 import os
@@ -75,8 +76,15 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (run_id, rule_id)
         )""",
     ),
+    (
+        # 2: whose run it was and what kind of session (`check`, `live`, `batch`)
+        "ALTER TABLE runs ADD COLUMN runner TEXT",
+        "ALTER TABLE runs ADD COLUMN kind TEXT",
+        "CREATE INDEX runs_by_runner ON runs (runner, view, analysed_at)",
+    ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
+KINDS = ("check", "live", "batch")
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,8 @@ class RunSummary:
         report_path: where the report JSON was written, None when it was not.
         tool_version: posture version that analysed the clip.
         flagged: `(rule_id, status)` of the rules at warn or fail, fails first.
+        runner: whose run it was (None: recorded before runners were).
+        kind: `check`, `live` or `batch` (None: recorded before kinds were).
     """
 
     id: int
@@ -104,10 +114,19 @@ class RunSummary:
     report_path: str | None
     tool_version: str | None
     flagged: tuple[tuple[str, str], ...]
+    runner: str | None = None
+    kind: str | None = None
 
     @property
     def clip_name(self) -> str:
         return Path(self.clip_path).name
+
+    @property
+    def verdict(self) -> str:
+        """`fail`, `warn` (the worst flagged rule), `good form`, or the status (`no_runner`)."""
+        if self.status != "analysed":
+            return self.status
+        return self.flagged[0][1] if self.flagged else "good form"
 
 
 @dataclass(frozen=True)
@@ -119,6 +138,14 @@ class TrendPoint:
     clip_path: str
     median: float
     unit: str | None
+
+
+def default_runner() -> str:
+    """Whose runs are recorded when no `--runner` is given: the system user's name."""
+    try:
+        return getpass.getuser() or "me"
+    except (KeyError, OSError):  # no user name in the environment or the password database
+        return "me"
 
 
 def history_path() -> Path:
@@ -138,6 +165,8 @@ def record_run(
     db: Path | None = None,
     *,
     analysed_at: datetime | None = None,
+    runner: str | None = None,
+    kind: str = "check",
 ) -> int:
     """Store one report's summary; returns the new run id.
 
@@ -146,12 +175,18 @@ def record_run(
         report_path: where its JSON was written (None when it was not written).
         db: database file; `history_path()` when None. Created with its folder if missing.
         analysed_at: when the clip was analysed; now (UTC) when None.
+        runner: whose run it was; `default_runner()` when None.
+        kind: the session that made it: `check`, `live` or `batch`.
 
     Raises:
         OutputError: the database cannot be created, written or read.
+        ValueError: `kind` is not one of `KINDS`.
     """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     when = (analysed_at or datetime.now(UTC)).astimezone(UTC)
     row = _run_row(report, report_path, when)
+    row |= {"runner": runner or default_runner(), "kind": kind}
     with _open(db or history_path(), create=True) as conn, _transaction(conn):
         cur = conn.execute(
             f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
@@ -170,7 +205,12 @@ def record_run(
 
 
 def record_run_safely(
-    report: dict[str, Any], report_path: Path | None, db: Path | None = None
+    report: dict[str, Any],
+    report_path: Path | None,
+    db: Path | None = None,
+    *,
+    runner: str | None = None,
+    kind: str = "check",
 ) -> str | None:
     """`record_run`, but a failure comes back as a one-line warning instead of an error.
 
@@ -178,14 +218,17 @@ def record_run_safely(
         None when the run was recorded, else a warning to show (the analysis is unaffected).
     """
     try:
-        record_run(report, report_path, db)
+        record_run(report, report_path, db, runner=runner, kind=kind)
     except PostureError as exc:
         return f"history not updated: {' '.join(str(exc).split())}"
     return None
 
 
-def list_runs(db: Path | None = None, limit: int = 50) -> list[RunSummary]:
-    """The most recent `limit` runs, newest first; empty when no database exists yet.
+def list_runs(
+    db: Path | None = None, limit: int = 50, *, runner: str | None = None
+) -> list[RunSummary]:
+    """The most recent `limit` runs (of `runner`, all when None), newest first; empty when
+    no database exists yet.
 
     Raises:
         OutputError: the database exists but cannot be read.
@@ -193,18 +236,29 @@ def list_runs(db: Path | None = None, limit: int = 50) -> list[RunSummary]:
     path = db or history_path()
     if not path.exists():
         return []
+    where, args = ("WHERE runner = ? ", (runner,)) if runner is not None else ("", ())
     with _open(path, create=False) as conn:
         runs = conn.execute(
             "SELECT id, analysed_at, clip_path, duration_s, view, status, report_path, "
-            "tool_version FROM runs ORDER BY analysed_at DESC, id DESC LIMIT ?",
-            (max(limit, 0),),
+            f"tool_version, runner, kind FROM runs {where}"
+            "ORDER BY analysed_at DESC, id DESC LIMIT ?",
+            (*args, max(limit, 0)),
         ).fetchall()
         flags = _flagged(conn, [r["id"] for r in runs])
     return [RunSummary(**dict(r), flagged=flags.get(r["id"], ())) for r in runs]
 
 
-def metric_trend(metric_id: str, db: Path | None = None, limit: int = 50) -> list[TrendPoint]:
-    """The metric's median in the most recent `limit` runs that measured it, oldest first.
+def metric_trend(
+    metric_id: str,
+    db: Path | None = None,
+    limit: int = 50,
+    *,
+    runner: str | None = None,
+    view: str | None = None,
+) -> list[TrendPoint]:
+    """The metric's median in the most recent `limit` runs that measured it, oldest first;
+    only `runner`'s runs and only `view`'s when given (a trend is one runner in one view:
+    a side and a front clip measure the same metric differently).
 
     Raises:
         OutputError: the database exists but cannot be read.
@@ -212,13 +266,18 @@ def metric_trend(metric_id: str, db: Path | None = None, limit: int = 50) -> lis
     path = db or history_path()
     if not path.exists():
         return []
+    where, args = "", []
+    for column, value in (("runner", runner), ("view", view)):
+        if value is not None:
+            where += f"AND r.{column} = ? "
+            args.append(value)
     with _open(path, create=False) as conn:
         rows = conn.execute(
             "SELECT r.id AS run_id, r.analysed_at, r.clip_path, m.median, m.unit "
             "FROM run_metrics m JOIN runs r ON r.id = m.run_id "
-            "WHERE m.metric_id = ? AND m.median IS NOT NULL "
+            f"WHERE m.metric_id = ? AND m.median IS NOT NULL AND r.status = 'analysed' {where}"
             "ORDER BY r.analysed_at DESC, r.id DESC LIMIT ?",
-            (metric_id, max(limit, 0)),
+            (metric_id, *args, max(limit, 0)),
         ).fetchall()
     return [TrendPoint(**dict(r)) for r in reversed(rows)]
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from posture.atomic import write_atomic
 from posture.metrics import METRICS, Analysis
-from posture.report.svg import Band, line_plot
+from posture.report.svg import PLOT_MARGIN_CSS, Band, line_plot
 from posture.result import ClipResult
 from posture.rules import Episode, Exercise, RuleResult
 
@@ -37,10 +37,26 @@ align-items:start}
 .value{font-size:1.3em;font-weight:600}.muted{color:#666;font-size:.9em}
 table{border-collapse:collapse;font-size:.85em}td,th{border:1px solid #ddd;padding:3px 6px;
 text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+table.strides{width:100%;table-layout:fixed;font-size:.78em}
+.strides th{font-weight:600;overflow-wrap:anywhere;hyphens:auto;vertical-align:bottom}
+.strides td,.strides th{padding:2px 3px}
+table.facts td{text-align:left;overflow-wrap:anywhere}.facts th{text-align:left}
+video{width:100%;max-width:560px;max-height:80vh;background:#000;display:block}
+@media (max-width:600px){body{padding:8px}table.strides{font-size:.62em}
+.strides td,.strides th{padding:1px}figure{margin:6px 0}
+.strides th{writing-mode:vertical-rl;transform:rotate(180deg);text-align:left;
+overflow-wrap:normal;height:11em}h3 .muted{font-size:.75em}}
+h3 .muted{font-weight:400}
 .warn{background:#fff6e0;border:1px solid #f0c36d;padding:6px 10px;border-radius:6px}
 figure{display:inline-block;margin:6px}figcaption{font-size:.85em;max-width:420px}
-svg,img{max-width:100%;height:auto}svg{width:100%}.scroll{overflow-x:auto}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:.8em}
+img{max-width:100%;height:auto}
 """
+_CSS += PLOT_MARGIN_CSS
+# printed (the PDF): no player, cards and figures kept whole on a page
+_CSS += (
+    "@media print{video,.novideo{display:none}.card,figure,.plot,h3{break-inside:avoid}"
+    "body{max-width:none}}"
+)
 
 
 def _e(text: Any) -> str:
@@ -61,10 +77,24 @@ def episode_text(rule: RuleResult, e: Episode) -> str:
     return f"{e.start_s:.1f}-{e.end_s:.1f} s, peak {METRICS[e.metric].format(e.peak)}"
 
 
-def _rule_card(rule: RuleResult) -> str:
+def _limits_text(rule: RuleResult) -> str:
+    """`ok while <= 10 deg; warn > 10, fail > 15` (the rule's bands in words)."""
     c = rule.criterion
-    sign = ">" if c.direction == "above" else "<"
     spec = METRICS[c.metric]
+    sign, ok_sign = (">", "<=") if c.direction == "above" else ("<", ">=")
+    unit = f" {spec.unit}" if spec.unit else ""
+    return f"ok while {ok_sign} {c.warn:g}{unit}; warn {sign} {c.warn:g}, fail {sign} {c.fail:g}"
+
+
+def _time_link(video: str | None, start_s: float, text: str) -> str:
+    """`text`, linked to the annotated video at `start_s` (a `#t=` media fragment)."""
+    if not video:
+        return _e(text)
+    return f'<a href="{_e(video)}#t={max(start_s, 0.0):.1f}">{_e(text)}</a>'
+
+
+def _rule_card(rule: RuleResult, video: str | None = None) -> str:
+    spec = METRICS[rule.criterion.metric]
     status = rule.status
     parts = [
         f'<div class="card{" flagged" if rule.flagged else ""}" '
@@ -72,17 +102,16 @@ def _rule_card(rule: RuleResult) -> str:
         f'<div class="status">{_e(_STATUS_WORDS.get(status, status))}'
         f"{'' if rule.confidence == 'high' else ' · low confidence'}</div>",
         f"<b>{_e(rule.title)}</b>",
-        f'<div class="value">{_e(spec.format(rule.typical))} <span class="muted">typical'
-        "</span></div>",
-        f'<div class="muted">{_e(spec.title)}: warn {sign} {c.warn:g}, fail {sign} '
-        f"{c.fail:g} {_e(spec.unit)}</div>",
+        # the value is named after its metric: "Leaning backward: ok" over "Torso lean 15.4"
+        f'<div><span class="muted">{_e(spec.title)}</span> '
+        f'<span class="value">{_e(spec.format(rule.typical))}</span> '
+        '<span class="muted">typical</span></div>',
+        f'<div class="muted">{_e(_limits_text(rule))}</div>',
     ]
     if rule.flagged:
         parts.append(f"<p><b>{_e(rule.message)}</b><br>{_e(rule.advice)}</p>")
-        when = "; ".join(episode_text(rule, e) for e in rule.episodes)
-        parts.append(
-            f'<div class="muted">when: {_e(when)} ({rule.share:.0%} of the judged time)</div>'
-        )
+        when = "; ".join(_time_link(video, e.start_s, episode_text(rule, e)) for e in rule.episodes)
+        parts.append(f'<div class="muted">when: {when} ({rule.share:.0%} of the judged time)</div>')
         parts += _exercises(rule.exercises)
     if rule.reasons:
         parts.append(f'<div class="muted">{_e("; ".join(rule.reasons))}</div>')
@@ -125,11 +154,11 @@ def _plots(analysis: Analysis, rules: tuple[RuleResult, ...]) -> list[str]:
             if e.metric == spec.id
         ]  # fmt: skip
         svg = line_plot(
-            t_s, values, title=spec.title, unit=spec.unit,
-            bands=_bands_for(spec.id, rules), spans_s=spans,
+            t_s, values, title=_bare_title(spec.id), unit=spec.unit,
+            bands=_bands_for(spec.id, rules), spans_s=spans, min_range=spec.plot_min_range,
         )  # fmt: skip
         out.append(
-            f"<h3>{_e(spec.title)} <span class='muted'>({_e(spec.unit)}): "
+            f"<h3>{_e(_column_title(spec.id))}<span class='muted'>: "
             f"{_e(spec.summary)}</span></h3>{svg}"
         )
     return out
@@ -156,8 +185,35 @@ def key_frame_indices(result: ClipResult) -> dict[str, int]:
     return out
 
 
-def _key_frames(result: ClipResult, frames: dict[int, np.ndarray]) -> list[str]:
-    """A thumbnail with the overlay at the worst moment of each flagged rule."""
+def runner_frame_index(result: ClipResult) -> int | None:
+    """The frame that shows the runner best (most landmarks seen, middle of the clip first):
+    the picture of a report that has no key moments (good form). None when nobody was seen."""
+    track = result.track
+    if result.analysis is None or track.n_frames == 0:
+        return None
+    seen = np.nan_to_num(track.landmarks[:, :, 3], nan=0.0).mean(axis=1)
+    if not (seen > 0).any():
+        return None
+    n = seen.size
+    # a small bonus for the middle (the runner is in full view there, not entering)
+    middle = 1.0 - 0.1 * np.abs(np.arange(n) - n / 2) / max(n / 2, 1)
+    return int(np.argmax(seen * middle))
+
+
+def picture_indices(result: ClipResult) -> set[int]:
+    """Every annotated frame the page shows: the key moments, else the runner's picture."""
+    keys = set(key_frame_indices(result).values())
+    if keys:
+        return keys
+    best = runner_frame_index(result)
+    return set() if best is None else {best}
+
+
+def _key_frames(
+    result: ClipResult, frames: dict[int, np.ndarray], video: str | None = None
+) -> list[str]:
+    """A thumbnail with the overlay at the worst moment of each flagged rule, each opening
+    the annotated video at that moment."""
     rules = {r.id: r for r in result.rules}
     out = []
     for rule_id, i in key_frame_indices(result).items():
@@ -166,36 +222,107 @@ def _key_frames(result: ClipResult, frames: dict[int, np.ndarray]) -> list[str]:
         rule = rules[rule_id]
         t_s = float(result.track.timestamps_ms[i]) / 1000.0
         caption = f"{rule.title} at {t_s:.1f} s: {rule.message}"
-        out.append(f"<figure>{_jpeg_img(frames[i])}<figcaption>{_e(caption)}</figcaption></figure>")
+        img = jpeg_img(frames[i], f"{rule.title} at {t_s:.1f} s")
+        if video:
+            img = f'<a href="{_e(video)}#t={t_s:.1f}">{img}</a>'
+            caption += " (opens the video here)"
+        out.append(f"<figure>{img}<figcaption>{_e(caption)}</figcaption></figure>")
     return out
 
 
-def _jpeg_img(rgb: np.ndarray) -> str:
+def _runner_picture(result: ClipResult, frames: dict[int, np.ndarray]) -> list[str]:
+    i = runner_frame_index(result)
+    if i is None or i not in frames:
+        return []
+    t_s = float(result.track.timestamps_ms[i]) / 1000.0
+    caption = f"The runner at {t_s:.1f} s, with the measured lines."
+    img = jpeg_img(frames[i], "the runner")
+    return [f"<figure>{img}<figcaption>{_e(caption)}</figcaption></figure>"]
+
+
+def jpeg_img(rgb: np.ndarray, alt: str = "key frame") -> str:
+    """An `<img>` of `rgb` `(h, w, 3)`, at most the thumbnail width, as an inline JPEG."""
     scale = min(1.0, _THUMB_WIDTH_PX / rgb.shape[1])
     small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     ok, jpeg = cv2.imencode(
         ".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 82]
     )
     data = base64.b64encode(jpeg.tobytes()).decode("ascii") if ok else ""
-    return f'<img alt="key frame" width="{small.shape[1]}" src="data:image/jpeg;base64,{data}">'
+    return f'<img alt="{_e(alt)}" width="{small.shape[1]}" src="data:image/jpeg;base64,{data}">'
+
+
+_STRIDE_WORDS = {"start_s": "from (s)", "end_s": "to (s)", "view": "view"}
 
 
 def _stride_table(strides: list[dict[str, Any]]) -> str:
+    """One row per stride, columns named in words; a view that never changes is said once
+    above the table, so the table fits a phone's width."""
     if not strides:
         return "<p class='muted'>No full strides were found.</p>"
     columns = [k for k in strides[0] if any(s.get(k) is not None for s in strides)]
-    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
+    views = {s.get("view") for s in strides}
+    intro = f"<p class='muted'>{len(strides)} strides"
+    if "view" in columns and len(views) == 1:
+        columns.remove("view")
+        intro += f", all in {_e(next(iter(views)))} view"
+    head = "".join(f"<th>{_e(_column_title(c))}</th>" for c in columns)
     rows = "".join(
-        "<tr>" + "".join(f"<td>{_cell(s.get(c))}</td>" for c in columns) + "</tr>" for s in strides
+        "<tr>" + "".join(f"<td>{_cell(s.get(c), c)}</td>" for c in columns) + "</tr>"
+        for s in strides
     )
-    return f'<div class="scroll"><table><tr>{head}</tr>{rows}</table></div>'
+    return f'{intro}.</p><table class="strides"><tr>{head}</tr>{rows}</table>'
 
 
-def _cell(value: Any) -> str:
-    """A table cell: 3 significant digits (a ratio of 0.388 stays 0.388, 165.8 spm is 166)."""
+def _column_title(column: str) -> str:
+    spec = METRICS.get(column)
+    if spec is None:
+        return _STRIDE_WORDS.get(column, column.replace("_", " "))
+    title = _bare_title(spec.id)
+    return f"{title} ({spec.unit})" if spec.unit else title
+
+
+def _bare_title(metric_id: str) -> str:
+    """The metric's title without a trailing `(unit)` (the plots and columns add the unit)."""
+    spec = METRICS[metric_id]
+    return spec.title.removesuffix(f" ({spec.unit})")
+
+
+def _cell(value: Any, column: str = "") -> str:
+    """A table cell: a metric with its own digits (`METRICS[...].format`, no unit), else 3
+    significant digits (a ratio of 0.388 stays 0.388, 165.8 spm is 166)."""
+    spec = METRICS.get(column)
     if isinstance(value, int | float) and np.isfinite(value):
+        if spec is not None or column.endswith("_s"):
+            digits = 0 if abs(value) >= 100 else spec.digits if spec else 1
+            return f"{value:.{digits}f}"
         return f"{value:.3g}"
     return _fmt(value)
+
+
+def _settings_table(settings: dict[str, Any]) -> str:
+    """The settings as a two-column table, a heading row per section, keys in words."""
+    rows = []
+    for section, values in settings.items():
+        if not isinstance(values, dict):
+            values = {"": values}
+        rows.append(f'<tr><th colspan="2">{_e(section.replace("_", " "))}</th></tr>')
+        rows += [
+            f"<tr><td>{_e(k.replace('_', ' '))}</td><td>{_e(_setting(v))}</td></tr>"
+            for k, v in values.items()
+        ]
+    return f'<table class="facts">{"".join(rows)}</table>'
+
+
+def _setting(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
 
 
 def _capture(report: dict[str, Any]) -> str:
@@ -209,9 +336,10 @@ def _capture(report: dict[str, Any]) -> str:
         ("activity", activity_text(report)), ("camera", camera_text(report)),
     ]  # fmt: skip
     rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in facts)
+    rows = f'<table class="facts">{rows}</table>'
     warnings = report.get("capture", {}).get("warnings", []) + report.get("notes", [])
     notes = "".join(f'<p class="warn">{_e(w)}</p>' for w in warnings)
-    return f"<table>{rows}</table>{notes or '<p>No problems with the capture.</p>'}"
+    return f"{rows}{notes or '<p>No problems with the capture.</p>'}"
 
 
 _ACTIVITY_WORDS = {"none": "nobody in view"}
@@ -256,25 +384,47 @@ def verdict_line(result: ClipResult) -> str:
     return f"Fix first: {first.title.lower()}{when}. {first.cue}.{more}"
 
 
-def render_html(result: ClipResult, key_frames: dict[int, np.ndarray] | None = None) -> str:
+def _video_section(video: str | None) -> list[str]:
+    if not video:
+        return []
+    return [
+        "<h2>Annotated video</h2>",
+        f'<video controls preload="metadata" src="{_e(video)}"></video>',
+        f'<p class="muted"><a href="{_e(video)}">Open {_e(video)}</a>; every time above '
+        "opens it at that moment.</p>",
+    ]
+
+
+def render_html(
+    result: ClipResult,
+    key_frames: dict[int, np.ndarray] | None = None,
+    *,
+    video: str | None = None,
+) -> str:
     """The whole page as a string; `key_frames` are annotated frames by index (from the
-    annotated-video pass, `key_frame_indices`), None or empty for none."""
+    annotated-video pass, `picture_indices`), None or empty for none; `video` is the
+    annotated video's address relative to the page, None when there is none."""
     report = result.report.to_dict()
     analysis = result.analysis
+    frames = key_frames or {}
     body = [
         f"<h1>Running posture: {_e(Path(report['input']['path']).name)}</h1>",
         f"<p><b>{_e(verdict_line(result))}</b></p>",
         # flagged rules first (full width, with advice), the rest as compact cards
-        f'<div class="rules">{"".join(_rule_card(r) for r in _flagged_first(result.rules))}</div>',
+        '<div class="rules">'
+        f"{''.join(_rule_card(r, video) for r in _flagged_first(result.rules))}</div>",
     ]
     if analysis is not None:
-        keys = _key_frames(result, key_frames or {})
+        keys = _key_frames(result, frames, video)
         if keys:
             body += ["<h2>Key moments</h2>", *keys]
+        else:
+            body += _runner_picture(result, frames)
+        body += _video_section(video)
         body += ["<h2>Over time</h2>", *_plots(analysis, result.rules)]
         body += ["<h2>Per stride</h2>", _stride_table(report.get("strides") or [])]
     body += ["<h2>Capture</h2>", _capture(report)]
-    body += ["<h2>Settings</h2>", f"<pre>{_e(json.dumps(report['settings'], indent=2))}</pre>"]
+    body += ["<h2>Settings</h2>", _settings_table(report["settings"])]
     tool = report["tool"]
     body.append(f"<p class='muted'>{_e(tool['name'])} {_e(tool['version'])}</p>")
     return (
@@ -286,7 +436,15 @@ def render_html(result: ClipResult, key_frames: dict[int, np.ndarray] | None = N
 
 
 def write_html(
-    result: ClipResult, path: Path, *, key_frames: dict[int, np.ndarray] | None = None
+    result: ClipResult,
+    path: Path,
+    *,
+    key_frames: dict[int, np.ndarray] | None = None,
+    video: Path | None = None,
 ) -> Path:
-    """Write the page atomically; returns `path`."""
-    return write_atomic(path, render_html(result, key_frames))
+    """Write the page atomically; returns `path`. `video`: the annotated video (linked by
+    its name when it sits next to the page, else by its absolute address)."""
+    link = None
+    if video is not None:
+        link = video.name if video.parent == path.parent else video.resolve().as_uri()
+    return write_atomic(path, render_html(result, key_frames, video=link))

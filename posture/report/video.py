@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from posture.io import VideoWriter
+from posture.metrics import METRICS
 from posture.metrics.live import RECENT_S
 from posture.overlay import FrameOverlay, draw_overlay
 from posture.overlay.panels import Level
@@ -27,18 +28,27 @@ from posture.source import open_video
 
 @dataclass(frozen=True)
 class Banner:
-    """A rule broken over `[start_s, end_s]`, shown as `text` at `level`."""
+    """A rule broken over `[start_s, end_s]` (its `metric`), shown as `title value: cue`."""
 
     start_s: float
     end_s: float
-    text: str
+    title: str
+    cue: str
     level: Level
+    metric: str
+
+    def text(self, values: dict[str, float]) -> str:
+        """`Leaning forward 16 deg: Stay upright`, with the metric's value at this frame."""
+        value = values.get(self.metric)
+        spec = METRICS.get(self.metric)
+        shown = f" {spec.format(value)}" if spec is not None and value is not None else ""
+        return f"{self.title}{'' if shown.endswith('--') else shown}: {self.cue}"
 
 
 def banners(rules: tuple[RuleResult, ...]) -> list[Banner]:
-    """One banner per episode of every warn/fail rule (rule title: cue), fails first."""
+    """One banner per episode of every warn/fail rule, fails first."""
     out = [
-        Banner(e.start_s, e.end_s, f"{r.title}: {r.cue}", e.level)  # type: ignore[arg-type]
+        Banner(e.start_s, e.end_s, r.title, r.cue, e.level, e.metric)  # type: ignore[arg-type]
         for r in rules
         if r.flagged
         for e in r.episodes
@@ -76,13 +86,15 @@ class OverlayPlan:
         first = int(np.searchsorted(track.timestamps_ms, t0_ms))
         recent = analysis.window_summary("vertical_bounce_cm", t0_ms, t_ms)
         view = str(analysis.frame_view[i]) or None
+        values = {k: float(v[i]) for k, v in analysis.metrics.items()}
         return FrameOverlay(
             landmarks=landmarks,
-            values={k: float(v[i]) for k, v in analysis.metrics.items()},
+            values=values,
             view=view,
             facing=analysis.facing if view == "side" else None,
             state=active[0].level if active else "ok",
-            banner="  /  ".join(dict.fromkeys(b.text for b in active)) or None,
+            banner="  /  ".join(dict.fromkeys(b.text(values) for b in active)) or None,
+            flagged=tuple(dict.fromkeys(b.metric for b in active)),
             trace_cm=self.heights_cm[first : i + 1],
             recent_bounce_cm=recent.median if recent.n else None,
         )

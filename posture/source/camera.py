@@ -172,7 +172,8 @@ class LiveSource:
         """Stop capturing (idempotent); a running source ends as `stopped`."""
         self._stop.set()
         self.slot.close()
-        self._thread.join(timeout=2.0)
+        if self._thread.ident is not None:  # stopped before it started: nothing to join
+            self._thread.join(timeout=2.0)
         if self._cap is not None and not self._thread.is_alive():
             self._cap.release()
         if self.end_reason == "running":
