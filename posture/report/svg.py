@@ -12,6 +12,7 @@ WIDTH_PX, HEIGHT_PX = 720, 170
 _LEFT, _RIGHT, _TOP, _BOTTOM = 48, 12, 10, 26
 _MAX_POINTS = 900
 WARN_FILL, FAIL_FILL, SPAN_FILL = "#f5b04233", "#e0433a33", "#e0433a22"
+TARGET_FILL = "#2e9d4a33"
 
 
 @dataclass(frozen=True)
@@ -29,9 +30,11 @@ def _scale(lo: float, hi: float, size: int, flip: bool) -> tuple[float, float]:
     return (-k, size + lo * k) if flip else (k, -lo * k)
 
 
-def _y_range(values: np.ndarray, bands: list[Band]) -> tuple[float, float]:
+def _y_range(
+    values: np.ndarray, bands: list[Band], target: tuple[float, float] | None = None
+) -> tuple[float, float]:
     finite = values[np.isfinite(values)]
-    points = [*finite.tolist(), *(b.warn for b in bands)]
+    points = [*finite.tolist(), *(b.warn for b in bands), *(target or ())]
     lo, hi = (min(points), max(points)) if points else (0.0, 1.0)
     pad = 0.08 * (hi - lo or 1.0)
     return lo - pad, hi + pad
@@ -63,11 +66,13 @@ def line_plot(
     unit: str,
     bands: list[Band],
     spans_s: list[tuple[float, float]],
+    target: tuple[float, float] | None = None,
 ) -> str:
-    """An SVG of `values` `(n,)` over `t_s` `(n,)`; NaN values leave gaps."""
+    """An SVG of `values` `(n,)` over `t_s` `(n,)`; NaN values leave gaps. `target` (lo, hi)
+    is shaded green: the range a value should reach (a drill's target angle)."""
     plot_w, plot_h = WIDTH_PX - _LEFT - _RIGHT, HEIGHT_PX - _TOP - _BOTTOM
     t0, t1 = (float(t_s[0]), float(t_s[-1])) if t_s.size else (0.0, 1.0)
-    y_lo, y_hi = _y_range(values, bands)
+    y_lo, y_hi = _y_range(values, bands, target)
     fx, fy = _scale(t0, t1, plot_w, False), _scale(y_lo, y_hi, plot_h, True)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH_PX} {HEIGHT_PX}" '
@@ -76,6 +81,12 @@ def line_plot(
         'stroke="#ccc"/>',
     ]
     parts += _bands(bands, y_lo, y_hi, fy, plot_w)
+    if target is not None:
+        top, bottom = (min(max(v, y_lo), y_hi) * fy[0] + fy[1] + _TOP for v in target[::-1])
+        parts.append(
+            f'<rect x="{_LEFT}" y="{top:.1f}" width="{plot_w}" height="{bottom - top:.1f}" '
+            f'fill="{TARGET_FILL}"/>'
+        )
     for a, b in spans_s:
         x0, x1 = a * fx[0] + fx[1] + _LEFT, b * fx[0] + fx[1] + _LEFT
         parts.append(
