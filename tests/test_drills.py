@@ -3,6 +3,7 @@ faults, the exercise file's validation and the angle functions."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -273,3 +274,28 @@ def test_head_side_from_flat_frames_and_gate_rejects_a_close_up():
     close = lying_body()[0].copy()
     close[:, :2] = (close[:, :2] - [300, 500]) * 1.8 + [300, 500]  # a cut to a close-up
     assert gate.update(close) == (False, -1.0)
+
+
+# -- the live coach ---------------------------------------------------------------------------
+def _coach_frames(coach, trunk_deg):
+    out = []
+    for i, a in enumerate(trunk_deg):
+        lm = lying_body(trunk_deg=float(a), legs_deg=30.0, knee_bend_deg=100.0)[0]
+        out.append(coach.update(i / FPS, lm))
+    return out
+
+
+def test_coach_cues_the_sit_up_while_it_happens_and_counts():
+    from posture.drills.coach import DrillCoach
+
+    book = load_drills()
+    coach = DrillCoach(book.find("mini_crunch"), book.settings, hold_s=2.0)
+    _, trunk = reps_signal([45.0, 45.0, 95.0])
+    shown = _coach_frames(coach, trunk)
+    assert shown[-1].count == "set 1 of 3: 3 / 15"
+    sit_up = [c for c in shown if c.angle_deg > 60.0]
+    assert sit_up and all(c.cue == "Stop at 45 degrees" and c.level == "fail" for c in sit_up)
+    assert not any(c.cue == "Stop at 45 degrees" for c in shown[: len(shown) // 2])
+    texts = [c.cue for c in shown]
+    changes = sum(1 for a, b in itertools.pairwise(texts) if a != b)
+    assert changes <= 6  # one cue at a time, held: no flicker frame to frame

@@ -74,3 +74,16 @@ def test_cli_on_a_track_and_a_running_clip(pose_track, zygote, tmp_path):
     res = zygote.run("drill", "crunch", str(running), "-o", str(tmp_path / "x"), cwd=tmp_path)
     assert res.returncode == 3
     assert len(res.stderr_lines) == 1 and "not lying down" in res.stderr
+
+
+def test_live_coach_plays_a_file_as_a_camera(zygote, tmp_path, model_path):
+    clip = shared_clip("crunch_side_portrait_1.mp4")
+    res = zygote.run("drill", "mini_crunch", "--camera", str(clip), "--no-window",
+                     "--duration", "5", "--as-fast-as-possible", "-o", str(tmp_path),
+                     "--no-history", cwd=tmp_path, timeout_s=120)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    (report_path,) = tmp_path.glob("crunch_side_portrait_1-mini_crunch-live-*.drill.json")
+    report = json.loads(report_path.read_text())
+    assert report["live"]["frames_processed"] > 30
+    assert report["reps"] >= 1 and report["per_rep"][0]["start_s"] < 1.0  # the rep at 0.4-1.3 s
+    assert list(tmp_path.glob("*-live-*.pose.npz"))  # the session's track, to re-analyse

@@ -47,6 +47,10 @@ def drill(
     duration: Annotated[
         float | None, typer.Option("--duration", help="Live: stop after this many seconds.")
     ] = None,
+    as_fast_as_possible: Annotated[
+        bool,
+        typer.Option("--as-fast-as-possible", help="Live from a file: every frame, no pacing."),
+    ] = False,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = DEFAULT_OUT_DIR,
     drills: Annotated[
         Path | None, typer.Option("--drills", help="An exercises TOML replacing the shipped one.")
@@ -88,7 +92,7 @@ def drill(
 
         run_drill_live(chosen, book.settings, camera=camera, no_window=no_window, voice=voice,
                        duration=duration, out=out, model=model, model_dir=model_dir, err=err,
-                       history=history)  # fmt: skip
+                       history=history, paced=not as_fast_as_possible)  # fmt: skip
         return
     assert file is not None
     _analyse_file(chosen, book.settings, file, out, model, model_dir, html, history, err)
