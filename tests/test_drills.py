@@ -299,3 +299,15 @@ def test_coach_cues_the_sit_up_while_it_happens_and_counts():
     texts = [c.cue for c in shown]
     changes = sum(1 for a, b in itertools.pairwise(texts) if a != b)
     assert changes <= 6  # one cue at a time, held: no flicker frame to frame
+
+
+def test_running_advice_names_a_drill_command_that_exists():
+    from posture.rules import load_rules
+    from posture.rules.model import Exercise as Advice
+
+    book = load_drills()
+    advice = load_rules().exercises
+    assert advice  # the text's three exercises
+    for x in advice.values():
+        assert isinstance(x, Advice) and book.find(x.id) is not None
+        assert x.command.startswith(f"posture drill {x.id}")
