@@ -26,9 +26,15 @@ from posture.drills.model import (
 )
 from posture.errors import UsageError
 from posture.gate.documents import check_document, describe, parse_toml
-from posture.gate.files import RULES, read_text
+from posture.gate.files import FileKind, read_text
 
 SHIPPED = "drills.toml"
+DRILLS_FILE = FileKind(
+    "exercises file",
+    "give an exercises TOML like the shipped posture/drills/drills.toml",
+    1024 * 1024,
+    UsageError,
+)
 _EXERCISE_KEYS = (
     "id", "name", "aliases", "position", "how", "angle", "down_deg", "up_deg", "target_deg",
     "tolerance_deg", "hold_within_deg", "dose", "cue_up", "check", "match",
@@ -194,6 +200,6 @@ def load_drills(path: Path | None = None) -> DrillBook:
         res = resources.files("posture.drills").joinpath(SHIPPED)
         return parse_drills(tomllib.loads(res.read_text("utf-8")), Path(str(res)))
     path = Path(path)
-    text = read_text(path, RULES)  # a regular file of at most 1 MB
+    text = read_text(path, DRILLS_FILE)  # a regular file of at most 1 MB
     doc = parse_toml(text, lambda problem: UsageError(f"{path}: {problem}"))
     return parse_drills(doc, path)
