@@ -69,7 +69,10 @@ def test_cli_on_a_track_and_a_running_clip(pose_track, zygote, tmp_path):
     assert res.returncode == 0, res.stderr
     report = json.loads((tmp_path / "crunch_side_portrait_1-mini_crunch.drill.json").read_text())
     assert report["faults"]["full_sit_up"] == 2
-    assert "<svg" in (tmp_path / "crunch_side_portrait_1-mini_crunch.drill.html").read_text()
+    page = (tmp_path / "crunch_side_portrait_1-mini_crunch.drill.html").read_text()
+    assert "<svg" in page
+    # the worst rep (a sit-up) as three key frames from the track's source video
+    assert page.count("data:image/jpeg") == 3 and "The worst rep" in page
     running = pose_track(shared_clip("treadmill_side_lab.mp4"))
     res = zygote.run("drill", "crunch", str(running), "-o", str(tmp_path / "x"), cwd=tmp_path)
     assert res.returncode == 3

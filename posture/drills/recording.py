@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from posture.drills.analysis import DrillResult, analyse_drill
+from posture.drills.keyframes import worst_rep_frames
 from posture.drills.model import DrillSettings, Exercise
 from posture.drills.report import report_dict, write_drill_outputs
+from posture.gate.track import verified_source
 from posture.pipeline import TRACK_SUFFIX, clip_stem, input_section, run_pose
 from posture.pose.track import PoseTrack
 from posture.progress import FrameProgress
@@ -60,7 +62,15 @@ def analyse_recording(
     files: dict[str, Path] = {}
     if out_dir is not None:
         stem = f"{clip_stem(path)}-{exercise.id}"
-        files = write_drill_outputs(result, report, out_dir, stem, html_page=html)
+        frames = worst_rep_frames(result, track, _video_of(path, track)) if html else []
+        files = write_drill_outputs(result, report, out_dir, stem, html_page=html, frames=frames)
         if not path.name.endswith(TRACK_SUFFIX):
             files["pose_track"] = track.save(out_dir / f"{clip_stem(path)}{TRACK_SUFFIX}")
     return SavedDrill(result, report, files)
+
+
+def _video_of(path: Path, track: PoseTrack) -> Path | None:
+    """The source video: the input itself, or a track's source if it is still that file."""
+    if not path.name.endswith(TRACK_SUFFIX):
+        return path
+    return verified_source(track.meta.get("input", {}))[0]

@@ -201,8 +201,21 @@ def _plot(result: DrillResult) -> str:
     )  # fmt: skip
 
 
-def render_html(result: DrillResult, report: dict[str, Any]) -> str:
-    """The whole page: headline, dose, the angle plot, the per-rep table, notes."""
+def _frames_html(frames: list[tuple[str, np.ndarray]]) -> list[str]:
+    if not frames:
+        return []
+    from posture.report.html import _jpeg_img
+
+    cells = "".join(f"<figure>{_jpeg_img(rgb)}<figcaption>{_e(label)}</figcaption></figure>"
+                    for label, rgb in frames)  # fmt: skip
+    return ["<h2>The worst rep</h2>", f"<div style='display:flex;gap:8px'>{cells}</div>"]
+
+
+def render_html(
+    result: DrillResult, report: dict[str, Any], frames: list[tuple[str, np.ndarray]] | None = None
+) -> str:
+    """The whole page: headline, dose, the angle plot, the worst rep's frames, the per-rep
+    table, notes."""
     fault_text = {c["id"]: c["fault"] for c in report["checks"]}
     rows = []
     for rep in report["per_rep"]:
@@ -225,6 +238,7 @@ def render_html(result: DrillResult, report: dict[str, Any]) -> str:
         f"<h2>{_e(ex['angle'])} over time</h2>",
         "<p class='muted'>green: the target band; red dashes: reps with a fault</p>",
         _plot(result),
+        *_frames_html(frames or []),
         "<h2>Per rep</h2><table><tr><th>rep</th><th>set</th><th>time s</th><th>peak deg</th>"
         f"<th>hold s</th><th>duration s</th><th>form</th></tr>{''.join(rows)}</table>",
         "<h2>Pose detection</h2>",
@@ -239,13 +253,21 @@ def render_html(result: DrillResult, report: dict[str, Any]) -> str:
 
 
 def write_drill_outputs(
-    result: DrillResult, report: dict[str, Any], out_dir: Path, stem: str, *, html_page: bool
+    result: DrillResult,
+    report: dict[str, Any],
+    out_dir: Path,
+    stem: str,
+    *,
+    html_page: bool,
+    frames: list[tuple[str, np.ndarray]] | None = None,
 ) -> dict[str, Path]:
     """Write OUT/<stem>.drill.json (and .drill.html), each atomically; the JSON last."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     if html_page:
-        written["html"] = write_atomic(out_dir / f"{stem}.drill.html", render_html(result, report))
+        written["html"] = write_atomic(
+            out_dir / f"{stem}.drill.html", render_html(result, report, frames)
+        )
     text = json.dumps(report, indent=2, allow_nan=False) + "\n"
     written["json"] = write_atomic(out_dir / f"{stem}.drill.json", text)
     return written
