@@ -4,6 +4,7 @@ faults, the exercise file's validation and the angle functions."""
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import numpy as np
@@ -311,3 +312,44 @@ def test_running_advice_names_a_drill_command_that_exists():
     for x in advice.values():
         assert isinstance(x, Advice) and book.find(x.id) is not None
         assert x.command.startswith(f"posture drill {x.id}")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["situps", "x.pose.npz"], "unknown exercise 'situps': choose one of mini_crunch"),
+        (["crunch"], "give a recording (FILE) or --camera"),
+        (["crunch", "a.mp4", "--camera", "0"], "give a recording (FILE) or --camera"),
+        (["crunch", "a.mp4", "--set-gap-s", "0"], "--set-gap-s must be 0.5-3600"),
+        (["crunch", "missing.pose.npz"], "missing.pose.npz"),
+    ],
+)
+def test_drill_cli_usage_errors_are_one_line(args, words, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from posture.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(app, ["drill", *args, "-o", str(tmp_path / "out")])
+    assert res.exit_code == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0]
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_drill_cli_on_a_scripted_track(tmp_path):
+    from typer.testing import CliRunner
+
+    from posture.cli import app
+    from posture.drills.synth import DrillScript, drill_track
+
+    ex = load_drills().find("prone_back_extension")
+    track, _ = drill_track(DrillScript(ex, peaks_deg=(30.0, 30.0), plateau_s=(1.0, 0.0)))
+    path = track.save(tmp_path / "ext.pose.npz")
+    res = CliRunner().invoke(
+        app, ["drill", "back-extension", str(path), "-o", str(tmp_path), "--no-history"]
+    )
+    assert res.exit_code == 0, res.stderr
+    report = json.loads((tmp_path / "ext-prone_back_extension.drill.json").read_text())
+    assert report["reps"] == 2 and report["faults"] == {"hold_at_top": 1}
+    assert [r["faults"] for r in report["per_rep"]] == [[], ["hold_at_top"]]
