@@ -312,6 +312,7 @@ def test_running_advice_names_a_drill_command_that_exists():
     for x in advice.values():
         assert isinstance(x, Advice) and book.find(x.id) is not None
         assert x.command.startswith(f"posture drill {x.id}")
+        assert x.dose == book.find(x.id).dose.text  # one dose, in both files
 
 
 @pytest.mark.parametrize(
@@ -353,3 +354,24 @@ def test_drill_cli_on_a_scripted_track(tmp_path):
     report = json.loads((tmp_path / "ext-prone_back_extension.drill.json").read_text())
     assert report["reps"] == 2 and report["faults"] == {"hold_at_top": 1}
     assert [r["faults"] for r in report["per_rep"]] == [[], ["hold_at_top"]]
+
+
+@pytest.mark.parametrize(
+    ("exercise", "kw", "cue"),
+    [
+        ("lying_leg_raise", {"peaks_deg": (90.0,), "knee_deg": 130.0}, "Keep your legs straight"),
+        ("prone_back_extension", {"peaks_deg": (30.0,), "plateau_s": 0.0}, "Hold at the top"),
+    ],
+)
+def test_coach_cues_on_scripted_sessions(exercise, kw, cue):
+    from posture.drills.coach import DrillCoach
+    from posture.drills.synth import DrillScript, drill_track
+
+    book = load_drills()
+    ex = book.find(exercise)
+    track, _ = drill_track(DrillScript(ex, **kw))
+    coach = DrillCoach(ex, book.settings)
+    shown = [coach.update(t / 1000.0, lm) for t, lm in zip(track.timestamps_ms, track.landmarks,
+                                                           strict=True)]  # fmt: skip
+    assert cue in {c.cue for c in shown if c.changed}
+    assert shown[-1].count == "set 1 of 3: 1 / 15"

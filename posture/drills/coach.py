@@ -20,6 +20,7 @@ from posture.drills.counter import DrillTracker
 from posture.drills.model import DrillSettings, Exercise, Rep
 
 DEFAULT_HOLD_S = 2.0
+_SEVERITY = {"ok": 0, "warn": 1, "fail": 2}
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class DrillCoach:
         self._cue: tuple[str | None, str] = (None, "ok")
         self._since_s = -math.inf
         self._cues = {c.id: c.cue for c in exercise.checks}
+        self._pending: tuple[str, float] | None = None  # a finished rep's fault cue, until
 
     def update(self, t_s: float, landmarks: np.ndarray) -> Coaching:
         ex = self.exercise
@@ -70,29 +72,32 @@ class DrillCoach:
             values = dict.fromkeys(ex.signals, nan)
         rep = self.tracker.update(t_s, values)
         state = self.tracker.state(values, t_s)
-        wanted = self._wanted(state.breaking, state.phase, rep)
+        if rep is not None and rep.faults:
+            self._pending = (self._cues[rep.faults[0]], t_s + self.hold_s)
+        if self._pending is not None and t_s > self._pending[1]:
+            self._pending = None
+        wanted = self._wanted(state.breaking, state.phase)
         changed = self._show(t_s, wanted)
         d = ex.dose
         count = f"set {state.set_number} of {d.sets_min}: {state.reps_in_set} / {d.reps_min}"
         return Coaching(self._cue[0], self._cue[1], count, values.get(ex.angle, nan),
                         state.phase, rep, changed)  # fmt: skip
 
-    def _wanted(self, breaking: tuple[str, ...], phase: str, rep: Rep | None
-                ) -> tuple[str | None, str]:  # fmt: skip
+    def _wanted(self, breaking: tuple[str, ...], phase: str) -> tuple[str | None, str]:
         if breaking:
             return self._cues[breaking[0]], "fail"
-        if rep is not None and rep.faults:
-            return self._cues[rep.faults[0]], "warn"
+        if self._pending is not None:
+            return self._pending[0], "warn"
         if phase == "rising":
             return self.exercise.cue_up, "ok"
         return None, "ok"
 
     def _show(self, t_s: float, wanted: tuple[str | None, str]) -> bool:
-        """Change the shown cue at most once per `hold_s`, except that a fault happening now
-        replaces a milder cue at once."""
+        """Change the shown cue at most once per `hold_s`, except that a more severe cue (a
+        fault now, then a fault of the rep just done) replaces a milder one at once."""
         if wanted == self._cue:
             return False
-        urgent = wanted[1] == "fail" and self._cue[1] != "fail"
+        urgent = _SEVERITY[wanted[1]] > _SEVERITY[self._cue[1]]
         if not urgent and t_s - self._since_s < self.hold_s:
             return False
         if wanted[0] is None and self._cue[0] is None:
