@@ -106,6 +106,11 @@ class RepCounter:
         return self._t[0] if self.armed and self._t else None
 
     @property
+    def at_rest(self) -> bool:
+        """Armed and down now (the last sample was under `down_deg`)."""
+        return self.armed and len(self._t) == 1
+
+    @property
     def peak_deg(self) -> float:
         """Highest angle of the rep in progress (NaN when none)."""
         return max(self._a) if self.up and self._a else float("nan")
@@ -222,10 +227,8 @@ class DrillTracker:
         """The live state after `update(t_s, values)`: phase, counts and the max/min checks
         this frame already breaks (while the body is off the floor)."""
         c = self.counter
-        if not c.armed:
-            phase = "waiting"
-        else:
-            phase = "up" if c.up else "down" if len(c._t) == 1 else "rising"
+        phase = "up" if c.up else "down" if c.at_rest else "rising"
+        phase = phase if c.armed else "waiting"
         breaking: list[str] = []
         if phase in ("rising", "up"):
             for check in self.exercise.checks:

@@ -24,6 +24,7 @@ from posture.live.record import TrackRecorder, percentile_ms
 from posture.live.voice import Speaker
 from posture.modelstore import ensure_model
 from posture.pose.estimator import PoseEstimator
+from posture.pose.track import PoseTrack
 from posture.settings import PoseSettings
 from posture.source.camera import LiveSource, parse_source
 
@@ -180,7 +181,7 @@ def run_drill_session(
     return DrillSession(recorder, live.info.resolution_wh, live.info.fps, model, stats)
 
 
-def session_track(session: DrillSession) -> Any:
+def session_track(session: DrillSession) -> PoseTrack:
     """The session's pose track (as `posture live` records it)."""
     return session.recorder.track(resolution_wh=session.resolution_wh, fps=session.fps,
                                   model=session.model)  # fmt: skip
