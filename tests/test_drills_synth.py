@@ -44,3 +44,34 @@ def test_sets_from_a_scripted_pause():
     script = DrillScript(ex, peaks_deg=(45.0,) * 6, set_break=4, set_pause_s=15.0)
     result = analyse_drill(drill_track(script)[0], ex, BOOK.settings)
     assert [len(s) for s in result.sets] == [4, 2]
+
+
+def _placement_error(track, exercise: str) -> str:
+    from posture.drills.analysis import PlacementError
+
+    with pytest.raises(PlacementError) as err:
+        analyse_drill(track, BOOK.find(exercise), BOOK.settings)
+    assert err.value.exit_code == 3
+    return str(err.value)
+
+
+def test_placement_errors_say_what_to_change():
+    import dataclasses
+
+    import numpy as np
+
+    from posture.pose.landmarks import LM
+
+    ex = BOOK.find("lying_leg_raise")
+    track, _ = drill_track(DrillScript(ex, peaks_deg=(90.0, 90.0)))
+    lm = track.landmarks.copy()
+    lm[:, LM.LEFT_SHOULDER, 1] -= 120.0  # shoulders far apart: the camera looks along the body
+    lm[:, LM.RIGHT_SHOULDER, 1] += 120.0
+    assert "from the side" in _placement_error(dataclasses.replace(track, landmarks=lm), ex.id)
+    lm = track.landmarks.copy()
+    lm[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE], 3] = 0.05  # feet out of frame
+    assert "out of frame" in _placement_error(dataclasses.replace(track, landmarks=lm), ex.id)
+    lm = track.landmarks.copy()
+    lm[: int(0.6 * len(lm))] = np.nan  # nobody in most frames
+    message = _placement_error(dataclasses.replace(track, landmarks=lm), ex.id)
+    assert f"found a body in {1 - int(0.6 * len(lm)) / len(lm):.0%}" in message
