@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_SAMPLES = ROOT.parent / "shared" / "samples"
+# ../shared/samples beside the clone; a checkout elsewhere (a git worktree) may name it.
+SHARED_SAMPLES = Path(os.environ.get("POSTURE_SHARED_SAMPLES", ROOT.parent / "shared" / "samples"))
 
 # Tests never reach a host other than PyPI: the model comes from a file or the PyPI build.
 os.environ.setdefault("POSTURE_MODEL_SOURCES", "file,pypi")

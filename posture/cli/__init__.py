@@ -179,6 +179,7 @@ def check(
 
 def _register_subcommands() -> None:
     from posture.cli.batch import batch
+    from posture.cli.drill import drill
     from posture.cli.live import live
     from posture.cli.models import models_app
     from posture.cli.report_cmds import compare, history
@@ -192,6 +193,7 @@ def _register_subcommands() -> None:
     app.add_typer(models_app, name="models")
     app.command("synth", cls=PostureCommand)(synth)
     app.command("validate", cls=PostureCommand)(validate)
+    app.command("drill", cls=PostureCommand)(drill)
 
 
 _register_subcommands()

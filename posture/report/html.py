@@ -128,7 +128,9 @@ def _exercises(exercises: tuple[Exercise, ...]) -> list[str]:
     if not exercises:
         return []
     items = "".join(
-        f"<li><b>{_e(x.name)}</b>: {_e(x.how)} <i>{_e(x.dose)}</i></li>" for x in exercises
+        f"<li><b>{_e(x.name)}</b>: {_e(x.how)} <i>{_e(x.dose)}</i> "
+        f"<span class='muted'>(counted and checked by <code>{_e(x.command)}</code>)</span></li>"
+        for x in exercises
     )
     intro = "Weak core strength is a cause of this (the source texts); strengthen it:"
     return [f"<p class='muted'>{intro}</p><ul>{items}</ul>"]

@@ -21,6 +21,7 @@ HEIGHT_PX, PLOT_H_PX = 178, 150  # whole plot, data area (the rest: the time lab
 _VIEW_W = 1000.0  # inner user units across the data area
 _MAX_POINTS = 900
 WARN_FILL, FAIL_FILL, SPAN_FILL = "#f5b04233", "#e0433a33", "#e0433a22"
+TARGET_FILL = "#2e9d4a33"
 #: CSS for the plot's container: the margin the value labels are drawn in.
 PLOT_MARGIN_CSS = ".plot{padding:0 6px 0 46px}.plot svg{overflow:visible;display:block}"
 # a white halo keeps labels readable where they cross the data
@@ -55,11 +56,17 @@ def nice_ticks(lo: float, hi: float, most: int = 7) -> list[float]:
     return [round(t, 10) for t in ticks if lo - 1e-9 <= t <= hi + 1e-9]
 
 
-def y_range(values: np.ndarray, bands: list[Band], min_range: float) -> tuple[float, float]:
-    """The value axis: the data and the warn limits, at least `min_range` wide (centred on
-    the data, so noise never fills the axis and looks like a trend), padded 8 %."""
+def y_range(
+    values: np.ndarray,
+    bands: list[Band],
+    min_range: float,
+    target: tuple[float, float] | None = None,
+) -> tuple[float, float]:
+    """The value axis: the data, the warn limits and the target band, at least `min_range`
+    wide (centred on the data, so noise never fills the axis and looks like a trend),
+    padded 8 %."""
     finite = values[np.isfinite(values)]
-    points = [*finite.tolist(), *(b.warn for b in bands)]
+    points = [*finite.tolist(), *(b.warn for b in bands), *(target or ())]
     lo, hi = (min(points), max(points)) if points else (0.0, 1.0)
     if hi - lo < min_range:
         mid = (hi + lo) / 2.0
@@ -123,13 +130,21 @@ def line_plot(
     bands: list[Band],
     spans_s: list[tuple[float, float]],
     min_range: float = 0.0,
+    target: tuple[float, float] | None = None,
 ) -> str:
     """An SVG of `values` `(n,)` over `t_s` `(n,)`; NaN values leave gaps. `min_range` is
-    the smallest value range of the axis (the metric's `plot_min_range`)."""
+    the smallest value range of the axis (the metric's `plot_min_range`); `target` (lo, hi)
+    is shaded green: the range a value should reach (a drill's target angle)."""
     t0, t1 = (float(t_s[0]), float(t_s[-1])) if t_s.size else (0.0, 1.0)
-    f = _Frame(t0, t1, *y_range(values, bands, min_range))
+    f = _Frame(t0, t1, *y_range(values, bands, min_range, target))
     inner = [f'<rect width="{_VIEW_W:g}" height="{PLOT_H_PX}" fill="#fafafa"/>']
     inner += _bands(bands, f)
+    if target is not None:
+        top, bottom = f.y(f.clip(max(target))), f.y(f.clip(min(target)))
+        inner.append(
+            f'<rect width="{_VIEW_W:g}" y="{top:.1f}" height="{bottom - top:.1f}" '
+            f'fill="{TARGET_FILL}"/>'
+        )
     inner += _grid(f)
     for a, b in spans_s:
         x0, x1 = f.x(a), f.x(b)

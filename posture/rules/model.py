@@ -36,6 +36,11 @@ class Exercise:
     def to_dict(self) -> dict[str, str]:
         return {"id": self.id, "name": self.name, "how": self.how, "dose": self.dose}
 
+    @property
+    def command(self) -> str:
+        """The command that coaches it (`posture drill`; the ids match drills.toml)."""
+        return f"posture drill {self.id} --camera 0"
+
 
 @dataclass(frozen=True)
 class Criterion:
