@@ -27,6 +27,11 @@ import numpy as np
 from posture.errors import BadInputError
 from posture.gate.files import VIDEO, decoder_path, read_head
 
+# OpenCV reads OPENCV_LOG_LEVEL only when it is first imported, which another module (the
+# report's JPEG thumbnails) may have done already: set its own level too.
+if os.environ["OPENCV_LOG_LEVEL"] == "OFF":
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
 # Frame rates outside this range are treated as broken metadata, not as facts.
 _MIN_PLAUSIBLE_FPS = 1.0
 _MAX_PLAUSIBLE_FPS = 480.0
