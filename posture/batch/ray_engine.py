@@ -3,24 +3,34 @@
 Needs the optional extra: `pip install "posture[ray]"`. `ray` is imported only here and only
 when this engine is chosen.
 
-Each clip is one task (`num_cpus=1`, no retries: a clip that crashes its worker would crash
-the next one too). Tasks return the clip's files as bytes, so only the inputs must be
-readable on every node (shared storage, same path); the driver writes every output. A task
-whose worker process dies (a native crash) surfaces as a Ray error for that clip alone.
-Results are taken as they finish (`ray.wait`). Per-frame progress is not streamed back from
+Each clip is one task (`num_cpus=1`). Tasks return the clip's files as bytes, so only the
+inputs must be readable on every node (shared storage, same path); the driver writes every
+output. No more tasks are in flight than the cluster has CPUs, so a task starts when it is
+submitted and its time limit counts from then: past it the task is cancelled (its worker
+killed) and the clip recorded as timed out. A task whose worker or node dies is retried once
+elsewhere (`max_retries=1`: a node lost mid-batch costs no clip; a clip that crashes its
+worker twice is recorded as an error for that clip alone). Results are taken as they finish
+(`ray.wait`), each with the node that ran it. Per-frame progress is not streamed back from
 Ray tasks; the progress bar counts clips.
+
+Tested as a two-node cluster on one machine (`tests/test_ray_cluster.py`, Ray's
+`cluster_utils`): clips spread over both nodes, a node removed mid-batch, the driver killed
+and re-run.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
 from posture.batch.inputs import ClipJob
 from posture.batch.local import FrameEvent
-from posture.batch.task import ClipResult, analyse_clip, failed
+from posture.batch.task import ClipResult, analyse_clip, failed, timed_out
 from posture.errors import UsageError
 from posture.settings import Settings
 
@@ -39,7 +49,10 @@ def import_ray() -> ModuleType:
 
 
 def _ray_task(job: ClipJob, settings: Settings) -> ClipResult:
-    return analyse_clip(job, settings)
+    import ray
+
+    result = analyse_clip(job, settings)
+    return replace(result, node=ray.get_runtime_context().get_node_id())
 
 
 class RayEngine:
@@ -48,13 +61,20 @@ class RayEngine:
     Args:
         workers: CPUs of the local instance started when `address` is None.
         address: a running cluster to join (`ray://host:10001`, `host:6379` or `auto`).
+        time_limit_s: the longest one clip may take, per job (None: no limit).
     """
 
-    def __init__(self, workers: int, address: str | None = None) -> None:
+    def __init__(
+        self,
+        workers: int,
+        address: str | None = None,
+        time_limit_s: Callable[[ClipJob], float] | None = None,
+    ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.workers = workers
         self.address = address
+        self.time_limit_s = time_limit_s
 
     def run(
         self, jobs: Sequence[ClipJob], settings: Settings, on_frames: FrameEvent | None = None
@@ -62,14 +82,26 @@ class RayEngine:
         """Analyse `jobs` as Ray tasks; yields each result as its clip finishes."""
         ray = import_ray()
         self._connect(ray)
-        pending: dict[Any, ClipJob] = {}
+        queue = deque(jobs)
+        pending: dict[Any, tuple[ClipJob, float]] = {}  # ref -> (job, deadline)
         try:
-            task = ray.remote(num_cpus=1, max_retries=0)(_ray_task)
-            pending = {task.remote(job, settings): job for job in jobs}
-            while pending:
-                done, _ = ray.wait(list(pending), num_returns=len(pending), timeout=_WAIT_S)
+            task = ray.remote(num_cpus=1, max_retries=1)(_ray_task)
+            while queue or pending:
+                slots = max(1, int(ray.cluster_resources().get("CPU", 1)))
+                while queue and len(pending) < slots:
+                    job = queue.popleft()
+                    limit = self.time_limit_s(job) if self.time_limit_s else float("inf")
+                    pending[task.remote(job, settings)] = (job, time.monotonic() + limit)
+                done, _ = ray.wait(list(pending), num_returns=1, timeout=_WAIT_S)
                 for ref in done:
-                    yield _fetch(ray, ref, pending.pop(ref))
+                    yield _fetch(ray, ref, pending.pop(ref)[0])
+                now = time.monotonic()
+                for ref, (job, deadline) in list(pending.items()):
+                    if now > deadline:
+                        ray.cancel(ref, force=True)
+                        del pending[ref]
+                        limit_s = self.time_limit_s(job) if self.time_limit_s else 0.0
+                        yield timed_out(job, limit_s)
         finally:
             for ref in pending:
                 ray.cancel(ref, force=True)

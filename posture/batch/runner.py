@@ -42,7 +42,7 @@ from posture.batch.summary import (
     to_csv,
     to_json,
 )
-from posture.batch.task import ClipResult
+from posture.batch.task import ClipResult, clip_time_limit_s
 from posture.errors import OutputError, PostureError, UsageError
 from posture.gate.outputs import check_out_dir, open_lock_file
 from posture.gate.report import read_report
@@ -70,6 +70,8 @@ class BatchOptions:
         ray_address: a Ray cluster to join; None starts a local instance.
         resume: skip clips finished by an earlier run with the same input and settings.
         fail_on: exit 4 when a clip has a rule at this level or worse; `never` disables.
+        clip_timeout_s: the longest one clip may take before its worker is stopped and the
+            clip recorded as timed out; None: `task.clip_time_limit_s` from its length.
     """
 
     out_dir: Path
@@ -78,8 +80,13 @@ class BatchOptions:
     ray_address: str | None = None
     resume: bool = True
     fail_on: str = "never"
+    clip_timeout_s: float | None = None
 
     def __post_init__(self) -> None:
+        if self.clip_timeout_s is not None and not (0 < self.clip_timeout_s < 1e7):
+            raise UsageError(
+                f"--clip-timeout must be a number of seconds above 0, got {self.clip_timeout_s}"
+            )
         if self.workers < 1:
             raise UsageError(f"--workers must be at least 1, got {self.workers}")
         if self.engine not in ENGINES:
@@ -197,7 +204,11 @@ def _engine(options: BatchOptions) -> Engine:
     if options.engine == "ray":
         from posture.batch.ray_engine import RayEngine
 
-        return RayEngine(options.workers, options.ray_address)
+        return RayEngine(
+            options.workers,
+            options.ray_address,
+            lambda job: clip_time_limit_s(job, options.clip_timeout_s),
+        )
     return LocalEngine(options.workers)
 
 

@@ -46,6 +46,7 @@ class ClipResult:
         elapsed_s: wall time of the analysis.
         input_sha256: SHA-256 of the clip as analysed ("" on error).
         files: output suffix (`.report.json`, `.pose.npz`, ...) -> file bytes.
+        node: where it ran, when the engine knows (a Ray node id); "" otherwise.
     """
 
     index: int
@@ -55,6 +56,38 @@ class ClipResult:
     elapsed_s: float = 0.0
     input_sha256: str = ""
     files: Mapping[str, bytes] = field(default_factory=dict)
+    node: str = ""
+
+
+#: The default per-clip time limit: a fixed start-up allowance plus this many times the
+#: clip's length (the pose stage runs near real time on one core; the annotated video and
+#: the report take about as long again), or `UNKNOWN_LENGTH_LIMIT_S` when it cannot be read.
+LIMIT_BASE_S, LIMIT_PER_CLIP_S, UNKNOWN_LENGTH_LIMIT_S = 120.0, 10.0, 1800.0
+
+
+def clip_time_limit_s(job: ClipJob, fixed_s: float | None = None) -> float:
+    """How long `job` may take: `fixed_s` when given, else from the clip's length."""
+    if fixed_s is not None:
+        return fixed_s
+    from posture.source.video import probe
+
+    try:
+        duration_s = probe(job.path).duration_s
+    except (PostureError, OSError):
+        return UNKNOWN_LENGTH_LIMIT_S
+    if not (duration_s and duration_s > 0 and duration_s < 1e6):
+        return UNKNOWN_LENGTH_LIMIT_S
+    return LIMIT_BASE_S + LIMIT_PER_CLIP_S * duration_s
+
+
+def timed_out(job: ClipJob, limit_s: float) -> ClipResult:
+    """The error result of a clip stopped at its time limit (its worker was killed)."""
+    return failed(
+        job,
+        f"timed out after {limit_s:.0f} s (the per-clip limit; --clip-timeout sets it); "
+        "its worker was stopped",
+        elapsed_s=limit_s,
+    )
 
 
 def failed(job: ClipJob, message: str, *, elapsed_s: float = 0.0, detail: str = "") -> ClipResult:
