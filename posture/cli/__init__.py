@@ -42,8 +42,6 @@ from posture.cli.common import (
 from posture.errors import PostureError
 from posture.gate.outputs import check_out_dir, unique_stems
 from posture.gate.text import printable, rich_safe
-from posture.report.history import record_run_safely
-from posture.report.summary import print_summary
 from posture.settings import (
     DEFAULT_CONTEXT,
     DEFAULT_MODEL,
@@ -96,6 +94,8 @@ def check(
     """Analyse running clips: OUT/<name>.report.html, .annotated.mp4, .report.json, .frames.csv
     and .pose.npz (the pose track, to re-analyse without the model)."""
     from posture.pipeline import check_clip, clip_stem
+    from posture.report.history import record_run_safely
+    from posture.report.summary import print_summary
     from posture.rules import load_rules
 
     err = Console(stderr=True, quiet=quiet)

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
-from posture.batch import BatchOptions, ClipJob, Row, default_workers, run_batch
 from posture.cli.common import (
     EXIT_INTERRUPTED,
     ContextOption,
@@ -31,6 +30,9 @@ from posture.cli.common import (
 from posture.errors import PostureError
 from posture.gate.text import printable, rich_safe
 from posture.settings import DEFAULT_CONTEXT, DEFAULT_MODEL, DEFAULT_VIEW, Settings
+
+if TYPE_CHECKING:  # imported where used: `posture --help` must not load the pipeline
+    from posture.batch import BatchOptions, ClipJob, Row
 
 
 def batch(
@@ -62,6 +64,8 @@ def batch(
 
     Exit 0 when every input was analysed, 1 when any errored, 4 with --fail-on.
     """
+    from posture.batch import BatchOptions, default_workers, run_batch
+
     err = Console(stderr=True, quiet=quiet)
     try:
         settings = analysis_settings(
