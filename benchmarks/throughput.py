@@ -16,8 +16,7 @@ Bare and check runs alternate pair by pair (`--pairs`, >= 3), so drift in the lo
 machine hits both; the ratio is bare wall time / check wall time per pair, and the medians
 are printed with frames/s and CPU seconds (user + system of the child). `--cut` cuts a clip
 from real footage with PyAV into a temp folder first (never into the repo).
-`--startup` times `posture --help` (the console script's interpreter) against the tree
-before the change is not possible here, so it prints the median of 7 runs.
+`--startup` times `posture --help` as a subprocess (median of 7 runs).
 """
 
 from __future__ import annotations
@@ -89,19 +88,23 @@ def cut_clip(spec: str, folder: Path) -> Path:
     out = folder / f"{Path(src).stem}_{length:g}s.mp4"
     with av.open(src) as inp, av.open(str(out), "w") as dst:
         stream = inp.streams.video[0]
-        rate = stream.average_rate or fractions.Fraction(30)
-        enc = dst.add_stream("libx264", rate=rate)
+        fps = round(float(stream.average_rate or 30))
+        enc = dst.add_stream("libx264", rate=fps)
         enc.width, enc.height, enc.pix_fmt = stream.width, stream.height, "yuv420p"
+        enc.codec_context.time_base = fractions.Fraction(1, 1000)
         enc.options = {"crf": "18", "preset": "veryfast"}
+        n = 0
         for frame in inp.decode(stream):
             t = float(frame.time or 0.0)
             if t < begin:
                 continue
             if t >= begin + length:
                 break
-            frame.pts = None
-            dst.mux(enc.encode(frame.reformat(format="yuv420p")))
-        dst.mux(enc.encode(None))
+            rgb = frame.to_ndarray(format="rgb24")
+            new = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            new.pts, new.time_base, n = round(n * 1000 / fps), fractions.Fraction(1, 1000), n + 1
+            dst.mux(enc.encode(new))
+        dst.mux(enc.encode())
     return out
 
 
