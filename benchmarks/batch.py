@@ -133,7 +133,7 @@ def _role(pid: int, driver: int) -> str:
         ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, ValueError, IndexError):
         return "other"
-    return "worker" if b"posture.batch.worker" in argv and ppid == driver else "other"
+    return "worker" if b"posture.workers" in argv and ppid == driver else "other"
 
 
 def load_average() -> str:

@@ -38,3 +38,9 @@ class OutputError(PostureError):
     """An output file could not be written (read-only folder, full disk)."""
 
     exit_code = 6
+
+
+class WorkerError(PostureError):
+    """A worker process sharing the work of one clip died or failed (`posture.workers`)."""
+
+    exit_code = 2

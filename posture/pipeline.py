@@ -8,6 +8,7 @@ the pose stage, so a saved `.pose.npz` can be re-analysed without the model. `po
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -131,19 +132,27 @@ def run_pose(
     # Imported here so re-analysing a saved track never loads MediaPipe.
     from posture.modelstore import ensure_model
     from posture.pose.estimator import PoseEstimator, estimate_track
-    from posture.pose.parallel import auto_jobs, estimate_parallel
+    from posture.pose.parallel import auto_jobs, estimate_parallel, pose_pool
 
     source = open_video(path)  # validates the file before the model is fetched
-    model_path = ensure_model(
-        settings.pose.model_variant, settings.pose.model_dir, progress=model_progress
-    )
-    model_name = f"pose_landmarker_{settings.pose.model_variant}"
+    # The analysis after the pose stage needs scipy (~1 s to import): loaded meanwhile.
+    threading.Thread(target=_preload_analysis, daemon=True).start()
     jobs = settings.pose.jobs or auto_jobs(source.info)
-    if jobs > 1:
-        track, brightness = estimate_parallel(
-            source.info, model_path, settings.pose, model_name, jobs, progress
+    # Started before the model is fetched: the workers load MediaPipe meanwhile.
+    pool = pose_pool(jobs).start() if jobs > 1 else None
+    try:
+        model_path = ensure_model(
+            settings.pose.model_variant, settings.pose.model_dir, progress=model_progress
         )
-    else:
+        model_name = f"pose_landmarker_{settings.pose.model_variant}"
+        if pool is not None:
+            track, brightness = estimate_parallel(
+                source.info, model_path, settings.pose, model_name, jobs, progress, pool=pool
+            )
+    finally:
+        if pool is not None:
+            pool.close()
+    if pool is None:
         brightness = []
         with PoseEstimator(model_path, settings.pose, model_name) as est:
             track = estimate_track(
@@ -165,6 +174,11 @@ def run_pose(
     }
     track.meta["brightness_mean"] = round(float(np.mean(brightness)), 1)
     return track, info
+
+
+def _preload_analysis() -> None:
+    import scipy.ndimage
+    import scipy.signal  # noqa: F401
 
 
 def _load_track(path: Path) -> tuple[PoseTrack, VideoInfo]:

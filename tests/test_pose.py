@@ -54,25 +54,37 @@ def test_frames_without_a_person_are_nan_rows(model_path: Path) -> None:
 
 
 def test_a_clip_split_over_two_processes_gives_the_same_track(model_path: Path) -> None:
-    from posture.pose.parallel import estimate_parallel
+    """A short clip (7.6 s) split into chunks on the worker pool agrees with one process."""
+    from posture.pipeline import analyse_track, run_pose
+    from posture.pose.parallel import auto_jobs
+    from posture.settings import Settings
 
-    info = open_video(shared_clip("treadmill_side_lab.mp4")).info
-    single, _ = estimate_parallel(info, model_path, PoseSettings(), "m", jobs=1)
-    split, brightness = estimate_parallel(info, model_path, PoseSettings(), "m", jobs=2)
+    clip = shared_clip("side_sprint_start_forward_lean_1.mp4")
+    info = open_video(clip).info
+    assert auto_jobs(info, cores=2) == 2  # a clip this short is split by default
+    single, info = run_pose(clip, Settings().with_pose(jobs=1))
+    split, _ = run_pose(clip, Settings().with_pose(jobs=2))
     # every frame exactly once, timed by the container
     np.testing.assert_array_equal(split.timestamps_ms, single.timestamps_ms)
-    assert split.n_frames == info.frame_count == 949
-    assert split.coverage >= 0.95 and len(brightness) > 0
+    assert split.n_frames == info.frame_count
     # after the warm-up the second landmarker tracks the runner as the first one did
     trunk = [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP]
-    diff = np.abs(split.xy_px[:, trunk] - single.xy_px[:, trunk]).max(axis=(1, 2))
-    assert np.mean(diff <= 2.0) >= 0.99
+    both = single.detected & split.detected
+    assert np.mean(single.detected == split.detected) >= 0.97 and both.sum() >= 60
+    diff = np.abs(split.xy_px[both][:, trunk] - single.xy_px[both][:, trunk]).max(axis=(1, 2))
+    assert np.mean(diff <= 2.0) >= 0.97
+    verdicts = [
+        {r.id: r.status for r in analyse_track(t, info, Settings()).rules} for t in (single, split)
+    ]
+    assert verdicts[0] == verdicts[1] and verdicts[0]
 
 
 def test_chunks_cover_the_clip_once() -> None:
     from posture.pose.parallel import plan_chunks
 
-    chunks = plan_chunks(30.0, 3)
-    assert [c.start_ms for c in chunks][1:] == [10000.0, 20000.0]
+    chunks = plan_chunks(30.0, 2, max_chunk_s=8.0)
+    assert len(chunks) == 4  # a multiple of the workers, none longer than 8 s
+    assert [c.start_ms for c in chunks][1:] == [7500.0, 15000.0, 22500.0]
     assert chunks[0].start_ms == -np.inf and chunks[-1].end_ms == np.inf
     assert all(a.end_ms == b.start_ms for a, b in itertools.pairwise(chunks))
+    assert len(plan_chunks(5.0, 2)) == 2

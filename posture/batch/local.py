@@ -1,45 +1,42 @@
-"""Local engine: a pool of worker processes, one clip at a time each.
+"""Local engine: the clips of a batch on the package's worker pool (`posture.workers`), one
+clip at a time per worker.
 
-Each worker is a fresh interpreter (`python -m posture.batch.worker`, no inherited MediaPipe
-or thread state, no re-import of the caller's main script) connected by a socket pair. The
-driver hands each idle worker the next clip and waits on all workers' connections; a worker
-that dies closes its end, so the driver knows at once which clip it held: that clip is
-recorded as an error (with the signal, e.g. SIGSEGV) and a fresh worker takes the next clip.
-Clip results stream back in the order they finish.
+Workers live for many clips, so MediaPipe's native libraries load once per worker (about 1 s,
+while the driver is still preparing); the landmarker itself is made afresh for each clip
+(about 0.08 s) because it tracks the runner from frame to frame, and a landmarker carried
+over would start a clip from the last pose of the previous one. A worker that dies costs only
+the clip it held: that clip is recorded as an error (with the signal, e.g. SIGSEGV) and a
+fresh worker takes the next clip. Clip results stream back in the order they finish.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import site
-import socket
-import subprocess
-import sys
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
-from pathlib import Path
-from typing import Any
 
-import posture
 from posture.batch.inputs import ClipJob
-from posture.batch.task import ClipResult, failed
+from posture.batch.task import ClipResult, failed, timed_out
+from posture.progress import FrameProgress
 from posture.settings import Settings
+from posture.workers import Done, Lost, TimedOut, WorkerPool
 
 #: Called with (job, frames done, frames expected or 0).
 FrameEvent = Callable[[ClipJob, int, int], None]
-_STOP_WAIT_S = 5.0
+#: What a batch worker loads before its first clip.
+WARM = ("posture.batch.task", "posture.pose.estimator:load_native", "scipy.signal", "scipy.ndimage")
 
 
-@dataclass
-class _Slot:
-    """One worker process and the clip it holds (None when idle)."""
+@dataclass(frozen=True)
+class ClipTask:
+    """One clip of the batch, as a worker task."""
 
-    process: subprocess.Popen[bytes]
-    conn: Connection
-    job: ClipJob | None = None
+    job: ClipJob
+    settings: Settings
+
+    def run(self, progress: FrameProgress) -> ClipResult:
+        from posture.batch.task import analyse_clip
+
+        return analyse_clip(self.job, self.settings, progress=progress)
 
 
 class LocalEngine:
@@ -47,122 +44,41 @@ class LocalEngine:
 
     Args:
         workers: number of worker processes, >= 1.
+        time_limit_s: the longest one clip may take, per job (None: no limit); past it the
+            worker is stopped, the clip recorded as timed out and a fresh worker goes on.
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(
+        self, workers: int, time_limit_s: Callable[[ClipJob], float] | None = None
+    ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.workers = workers
+        self.time_limit_s = time_limit_s
 
     def run(
         self, jobs: Sequence[ClipJob], settings: Settings, on_frames: FrameEvent | None = None
     ) -> Iterator[ClipResult]:
         """Analyse `jobs`; yields each result as its clip finishes."""
-        queue = deque(jobs)
-        slots: list[_Slot] = []
-        try:
-            for _ in range(min(self.workers, len(queue))):
-                slots.append(_start(settings))
-                _feed(slots[-1], queue)
-            while any(slot.job is not None for slot in slots):
-                yield from _collect(slots, queue, settings, on_frames)
-        finally:
-            _stop(slots)
+        jobs = list(jobs)
+        if not jobs:
+            return
 
-
-def _start(settings: Settings) -> _Slot:
-    ours, theirs = socket.socketpair()
-    env = dict(os.environ)
-    package_root = str(Path(posture.__file__).resolve().parents[1])
-    if package_root not in {*site.getsitepackages(), site.getusersitepackages()}:
-        # Run from a source tree: the worker must import the same posture as the driver.
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-    with theirs:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "posture.batch.worker", str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),),
-            stdin=subprocess.DEVNULL,
-            stdout=sys.stderr.fileno(),  # stdout stays the driver's
-            env=env,
-        )
-    # Closing our copy of their end (above) lets us see EOF when the worker dies.
-    slot = _Slot(process, Connection(ours.detach()))
-    slot.conn.send(settings)
-    return slot
-
-
-def _feed(slot: _Slot, queue: deque[ClipJob]) -> None:
-    slot.job = queue.popleft() if queue else None
-    slot.conn.send(slot.job)
-
-
-def _collect(
-    slots: list[_Slot],
-    queue: deque[ClipJob],
-    settings: Settings,
-    on_frames: FrameEvent | None,
-) -> Iterator[ClipResult]:
-    ready = set(wait([slot.conn for slot in slots if slot.job is not None]))
-    for i, slot in enumerate(slots):
-        if slot.job is None or slot.conn not in ready:
-            continue
-        result = _receive(slot, on_frames)
-        if result is None:
-            continue
-        yield result
-        if slot.process.poll() is None:
-            _feed(slot, queue)
-        elif queue:  # crashed: a fresh worker takes the next clip
-            slots[i] = _start(settings)
-            _feed(slots[i], queue)
-
-
-def _receive(slot: _Slot, on_frames: FrameEvent | None) -> ClipResult | None:
-    """Drain the slot's messages: its result, an error result if it died, else None."""
-    job = slot.job
-    assert job is not None
-    try:
-        while slot.conn.poll():
-            message: tuple[Any, ...] = slot.conn.recv()
-            if message[0] == "done":
-                return message[1]
+        def progress(index: int, done: int, expected: int) -> None:
             if on_frames is not None:
-                on_frames(job, message[2], message[3])
-        return None
-    except (EOFError, OSError):
-        pass  # the worker died; its exit code says how
-    slot.job = None
-    slot.conn.close()
-    code = slot.process.wait()
-    return failed(job, f"the worker process {_death(code)} analysing this clip")
+                on_frames(jobs[index], done, expected)
 
-
-def _death(exitcode: int) -> str:
-    if exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = f"signal {-exitcode}"
-        return f"crashed ({name}) while"
-    return f"exited (code {exitcode}) while"
-
-
-def _stop(slots: list[_Slot]) -> None:
-    """Stop every worker: idle ones are asked, busy ones (interrupted run) terminated."""
-    for slot in slots:
-        if slot.process.poll() is not None:
-            continue
-        if slot.job is None and not slot.conn.closed:
-            try:
-                slot.conn.send(None)
-            except OSError:
-                slot.process.terminate()
-        else:
-            slot.process.terminate()
-    for slot in slots:
-        try:
-            slot.process.wait(_STOP_WAIT_S)
-        except subprocess.TimeoutExpired:
-            slot.process.kill()
-            slot.process.wait()
-        slot.conn.close()
+        with WorkerPool(min(self.workers, len(jobs)), WARM) as pool:
+            tasks = [ClipTask(job, settings) for job in jobs]
+            limits = [self.time_limit_s(job) for job in jobs] if self.time_limit_s else None
+            for outcome in pool.run(tasks, progress, limits.__getitem__ if limits else None):
+                job = jobs[outcome.index]
+                if isinstance(outcome, Done):
+                    yield outcome.result
+                elif isinstance(outcome, TimedOut):
+                    yield timed_out(job, outcome.limit_s)
+                elif isinstance(outcome, Lost):
+                    yield failed(job, f"the worker process {outcome.how} while analysing this clip")
+                else:  # `analyse_clip` turns every clip problem into a result; this is a bug
+                    error = outcome.error
+                    yield failed(job, f"internal error ({type(error).__name__}: {error})")

@@ -209,7 +209,7 @@ def _engine(options: BatchOptions) -> Engine:
             options.ray_address,
             lambda job: clip_time_limit_s(job, options.clip_timeout_s),
         )
-    return LocalEngine(options.workers)
+    return LocalEngine(options.workers, lambda job: clip_time_limit_s(job, options.clip_timeout_s))
 
 
 def commit(result: ClipResult, job: ClipJob, out_dir: Path, digest: str) -> Row:

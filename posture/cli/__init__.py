@@ -46,8 +46,6 @@ from posture.cli.common import (
 from posture.errors import PostureError, UsageError
 from posture.gate.outputs import check_out_dir, unique_stems
 from posture.gate.text import printable, rich_safe
-from posture.report.history import record_run_safely
-from posture.report.summary import print_summary
 from posture.settings import (
     DEFAULT_CONTEXT,
     DEFAULT_MODEL,
@@ -115,7 +113,9 @@ def check(
     """Analyse running clips: OUT/<name>.report.html, .annotated.mp4, .report.json, .frames.csv
     and .pose.npz (the pose track, to re-analyse without the model)."""
     from posture.pipeline import check_clip, clip_stem
+    from posture.report.history import record_run_safely
     from posture.report.opensim import parse_exports
+    from posture.report.summary import print_summary
     from posture.rules import load_rules
 
     err = Console(stderr=True, quiet=quiet)

@@ -8,14 +8,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
-from posture.batch import BatchOptions, ClipJob, Row, default_workers, run_batch
-from posture.batch.index_html import verdict_tally
 from posture.cli.common import (
     EXIT_INTERRUPTED,
     ContextOption,
@@ -36,6 +34,9 @@ from posture.errors import PostureError
 from posture.gate.text import printable, rich_safe
 from posture.settings import DEFAULT_CONTEXT, DEFAULT_MODEL, DEFAULT_VIEW, Settings
 
+if TYPE_CHECKING:  # imported where used: `posture --help` must not load the pipeline
+    from posture.batch import BatchOptions, ClipJob, Row
+
 
 def batch(
     inputs: Annotated[list[str], typer.Argument(help="Video files, folders (searched) or globs.")],
@@ -54,6 +55,14 @@ def batch(
         str,
         typer.Option("--fail-on", help="Exit 4 when a rule is at this level: never, warn, fail."),
     ] = "never",
+    clip_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--clip-timeout",
+            metavar="SECONDS",
+            help="Stop a clip that takes longer and go on (default: 2 min + 10x its length).",
+        ),
+    ] = None,
     view: ViewOption = DEFAULT_VIEW,
     context: ContextOption = DEFAULT_CONTEXT,
     height_cm: HeightOption = None,
@@ -68,6 +77,8 @@ def batch(
 
     Exit 0 when every input was analysed, 1 when any errored, 4 with --fail-on.
     """
+    from posture.batch import BatchOptions, default_workers, run_batch
+
     err = Console(stderr=True, quiet=quiet)
     try:
         settings = analysis_settings(
@@ -85,6 +96,7 @@ def batch(
             ray_address=ray_address,
             resume=resume,
             fail_on=fail_on,
+            clip_timeout_s=clip_timeout,
         )
         with progress_bar(err) as bar:
             outcome = run_batch(
@@ -142,6 +154,8 @@ def _model_fetcher(
 
 
 def _print_outcome(rows: tuple[Row, ...], out: Path, err: Console) -> None:
+    from posture.batch.index_html import verdict_tally
+
     for row in rows:
         if row.status == "error":
             message = f"{row.path}: {_strip_path(row.error, row.path)}"

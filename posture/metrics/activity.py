@@ -27,7 +27,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
 
 from posture.metrics.config import ActivityConfig
 from posture.metrics.geometry import hip_mid, shoulder_mid
@@ -180,6 +179,8 @@ def body_features(lm: np.ndarray, leg_px: float) -> BodyFeatures:
 
 def _majority(labels: np.ndarray, window: int) -> np.ndarray:
     """Each frame's most common label over a centred `window` (ties keep the frame's own)."""
+    from scipy.ndimage import uniform_filter1d  # local: scipy costs ~1 s to import (CLI start-up)
+
     if window <= 1 or labels.size == 0:
         return labels
     index = {a: k for k, a in enumerate(ACTIVITIES)}
@@ -277,6 +278,8 @@ def _accelerating(
     stride_s: float,
     cfg: ActivityConfig,
 ) -> np.ndarray:
+    from scipy.ndimage import uniform_filter1d
+
     n = t_s.size
     out = np.zeros(n, bool)
     if n < 3 or not (leg_px > 0):

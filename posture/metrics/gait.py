@@ -11,9 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
-from scipy.signal import butter, correlate, find_peaks, sosfiltfilt
-from scipy.signal import detrend as linear_detrend
 
 from posture.metrics.config import StepsConfig
 from posture.metrics.smoothing import finite_runs, sample_rate_hz
@@ -75,6 +72,9 @@ def step_period_frames(y: np.ndarray, fs: float, cfg: StepsConfig) -> float | No
     stride (two steps) repeat more exactly, so when the best peak has a clear peak at about
     half its lag, that half lag is the step period.
     """
+    from scipy.signal import correlate, find_peaks  # local: scipy.signal costs ~1 s to import
+    from scipy.signal import detrend as linear_detrend
+
     lo = fs * 60.0 / cfg.max_spm
     hi = min(fs * 60.0 / cfg.search_min_spm, y.size / 2.0)  # need two periods in the run
     if hi <= lo:
@@ -114,6 +114,8 @@ def detect_steps(timestamps_ms: np.ndarray, body_y_px: np.ndarray, cfg: StepsCon
     point of the run (detrended by a one-step moving average) within a quarter step, so bounce
     is measured between the true lowest points.
     """
+    from scipy.ndimage import uniform_filter1d  # local: see step_period_frames
+
     fs = sample_rate_hz(timestamps_ms)
     runs = [r for r in finite_runs(np.isfinite(body_y_px)) if r[1] - r[0] >= 3]
     if not runs:
@@ -139,6 +141,8 @@ def detect_steps(timestamps_ms: np.ndarray, body_y_px: np.ndarray, cfg: StepsCon
 
 def _step_band(y: np.ndarray, period: float) -> np.ndarray:
     """`y` band-passed to 0.6-1.6 x the step frequency (zero phase); `y` if too short."""
+    from scipy.signal import butter, sosfiltfilt
+
     f_step = 1.0 / period  # cycles per frame
     sos = butter(2, [0.6 * f_step * 2, min(1.6 * f_step * 2, 0.95)], btype="band", output="sos")
     pad = min(y.size - 1, int(3 * period))
@@ -147,6 +151,8 @@ def _step_band(y: np.ndarray, period: float) -> np.ndarray:
 
 def _band_minima(band: np.ndarray, period: float, cfg: StepsConfig) -> np.ndarray:
     """Frames of the band-passed signal's minima (image-y maxima), one per step."""
+    from scipy.signal import find_peaks
+
     spread = np.percentile(band, 95) - np.percentile(band, 5)
     peaks, _ = find_peaks(
         band, distance=max(1.0, 0.6 * period), prominence=cfg.min_prominence_fraction * spread

@@ -16,7 +16,6 @@ from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
 
 from posture.metrics.config import MetricConfig, default_config
 
@@ -70,6 +69,8 @@ def finite_runs(ok: np.ndarray) -> list[tuple[int, int]]:
 def _lowpass_sos(order: int, cutoff_hz: float, fs_hz: float) -> np.ndarray:
     """Butterworth low-pass sections (cached: live mode filters a window every few frames;
     scipy needs a writable array, so callers must not modify it)."""
+    from scipy.signal import butter  # local: scipy.signal costs ~1 s to import (CLI start-up)
+
     sos = butter(order, cutoff_hz, btype="low", fs=fs_hz, output="sos")
     return sos
 
@@ -92,6 +93,8 @@ class ZeroPhaseButterworth:
 
     def smooth(self, timestamps_ms: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Filter `x` `(n, ...)` along axis 0; returns float64 of the same shape."""
+        from scipy.signal import sosfiltfilt
+
         fs = sample_rate_hz(timestamps_ms)
         cutoff = min(self.cutoff_hz, 0.4 * fs)
         sos = _lowpass_sos(self.order, round(cutoff, 6), round(fs, 6))

@@ -64,6 +64,11 @@ def _vision() -> Any:
     return vision
 
 
+def load_native() -> None:
+    """Load MediaPipe's native libraries now (a worker process warming up before its task)."""
+    _vision()
+
+
 class PoseEstimator:
     """One runner's landmarks per frame from MediaPipe's PoseLandmarker (VIDEO mode).
 

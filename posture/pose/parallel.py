@@ -1,37 +1,38 @@
 """One clip, several processes: the clip is cut into time chunks, each estimated by its own
-landmarker in its own process, and the tracks are joined.
+landmarker on the package's worker pool (`posture.workers`), and the tracks are joined.
 
 MediaPipe's landmarker is stateful (it tracks the runner from frame to frame), so each chunk
 but the first starts `WARMUP_S` early; those warm-up rows only let the tracker lock on and are
 dropped, so every frame of the clip appears exactly once, timed by the container. On 2 cores
-two chunks run at nearly twice the speed of one landmarker (each keeps ~1 core busy).
+two landmarkers run at nearly twice the speed of one (each keeps ~1 core busy).
 
-Workers are `python -m posture.pose.parallel FD` processes speaking
-`multiprocessing.connection` over a socket pair, not `multiprocessing` children: the spawn
-start method re-runs the caller's main script, which a library must not impose on its users.
+Measured as whole `posture check` processes (benchmarks/throughput.py), splitting pays from
+about `2 * MIN_CHUNK_S` of video on 2 cores: the workers are started (and load MediaPipe)
+while the driver is still probing the clip, so a split costs about one warm-up per chunk.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import socket
-import subprocess
-import sys
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
 
+from posture.errors import PostureError, WorkerError
 from posture.pose.estimator import FrameProgress, PoseEstimator, estimate_track
 from posture.pose.track import PoseTrack
 from posture.settings import PoseSettings
 from posture.source import VideoInfo, open_video, sample_brightness
+from posture.workers import Done, Lost, Raised, WorkerPool
 
-#: Chunks shorter than this are not worth a process (model load ~1 s, warm-up 1 s).
-MIN_CHUNK_S = 10.0
+#: Shorter chunks are not worth a landmarker of their own (its warm-up, the join).
+MIN_CHUNK_S = 2.0
+#: Longer clips get more chunks than workers, so a worker slowed by other load gets fewer.
+MAX_CHUNK_S = 8.0
+#: Each chunk but the first starts this early; its landmarker locks on in the warm-up.
 WARMUP_S = 1.0
-_PROGRESS_EVERY = 10
+#: What a pose worker loads as soon as it starts.
+WARM = ("posture.pose.parallel", "posture.pose.estimator:load_native")
 
 
 @dataclass(frozen=True)
@@ -54,63 +55,46 @@ def auto_jobs(info: VideoInfo, cores: int | None = None) -> int:
     return max(1, min(cores, math.floor(info.duration_s / MIN_CHUNK_S)))
 
 
-def plan_chunks(duration_s: float, jobs: int) -> list[Chunk]:
-    """`jobs` equal time chunks covering the clip; the last one is open-ended."""
+def plan_chunks(duration_s: float, jobs: int, max_chunk_s: float = MAX_CHUNK_S) -> list[Chunk]:
+    """Equal time chunks covering the clip, a multiple of `jobs` of them, each at most
+    `max_chunk_s` long; the first is open at the start and the last at the end."""
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
-    edges = [duration_s * 1000.0 * k / jobs for k in range(jobs)] + [math.inf]
+    n = jobs * max(1, math.ceil(duration_s / (jobs * max_chunk_s)))
+    edges = [duration_s * 1000.0 * k / n for k in range(n)] + [math.inf]
     edges[0] = -math.inf
-    return [Chunk(i, edges[i], edges[i + 1]) for i in range(jobs)]
+    return [Chunk(i, edges[i], edges[i + 1]) for i in range(n)]
 
 
-def _estimate_chunk(
-    conn: Connection,
-    path: Path,
-    model_path: Path,
-    settings: PoseSettings,
-    model_name: str,
-    chunk: Chunk,
-) -> tuple[PoseTrack, list[float]]:
-    """Worker side: the chunk's track (warm-up rows dropped) and its brightness samples."""
-    source = open_video(path)
-    frames = source.between(chunk.start_ms - WARMUP_S * 1000.0, chunk.end_ms)
-    brightness: list[float] = []
+@dataclass(frozen=True)
+class PoseChunk:
+    """Worker task: one chunk's track (warm-up rows dropped) and its brightness samples."""
 
-    def report(done: int, _expected: int) -> None:
-        if done % _PROGRESS_EVERY == 0:
-            conn.send(("frames", chunk.index, done))
-
-    with PoseEstimator(model_path, settings, model_name) as estimator:
-        track = estimate_track(
-            sample_brightness(frames, brightness),
-            estimator,
-            resolution_wh=source.info.resolution_wh,
-            fps=source.info.fps,
-            progress=report,
-            frame_scale=source.info.analysis_scale,
-        )
-    return track.select(track.timestamps_ms >= chunk.start_ms), brightness
-
-
-@dataclass
-class _Worker:
+    path: Path
+    model_path: Path
+    settings: PoseSettings
+    model_name: str
     chunk: Chunk
-    process: subprocess.Popen[bytes]
-    conn: Connection
-    frames_done: int = 0
-    result: tuple[PoseTrack, list[float]] | None = None
+
+    def run(self, progress: FrameProgress) -> tuple[PoseTrack, list[float]]:
+        source = open_video(self.path)
+        frames = source.between(self.chunk.start_ms - WARMUP_S * 1000.0, self.chunk.end_ms)
+        brightness: list[float] = []
+        with PoseEstimator(self.model_path, self.settings, self.model_name) as estimator:
+            track = estimate_track(
+                sample_brightness(frames, brightness),
+                estimator,
+                resolution_wh=source.info.resolution_wh,
+                fps=source.info.fps,
+                progress=progress,
+                frame_scale=source.info.analysis_scale,
+            )
+        return track.select(track.timestamps_ms >= self.chunk.start_ms), brightness
 
 
-def _start(task: tuple[Path, Path, PoseSettings, str], chunk: Chunk) -> _Worker:
-    ours, theirs = socket.socketpair()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "posture.pose.parallel", str(theirs.fileno())],
-        pass_fds=(theirs.fileno(),),
-    )
-    theirs.close()
-    conn = Connection(ours.detach())
-    conn.send((*task, chunk))
-    return _Worker(chunk, process, conn)
+def pose_pool(jobs: int) -> WorkerPool:
+    """A pool for `estimate_parallel`; start it early so the workers warm up meanwhile."""
+    return WorkerPool(jobs, WARM)
 
 
 def estimate_parallel(
@@ -120,63 +104,51 @@ def estimate_parallel(
     model_name: str,
     jobs: int,
     progress: FrameProgress | None = None,
+    *,
+    pool: WorkerPool | None = None,
 ) -> tuple[PoseTrack, list[float]]:
     """Estimate the clip in `jobs` processes; returns the joined track and brightness samples.
 
+    Args:
+        pool: a started `pose_pool(jobs)` to use (and leave open); a new one when None.
+
     Raises:
-        RuntimeError: a worker process died (its exit code is in the message).
+        WorkerError: a worker process died or failed; PostureError: as the chunk raised it.
     """
-    workers = [
-        _start((info.path, model_path, settings, model_name), chunk)
-        for chunk in plan_chunks(info.duration_s, jobs)
-    ]
+    chunks = plan_chunks(info.duration_s, jobs)
+    tasks = [PoseChunk(info.path, model_path, settings, model_name, c) for c in chunks]
+    done_by_chunk = [0] * len(chunks)
+    results: dict[int, tuple[PoseTrack, list[float]]] = {}
+
+    def on_progress(index: int, done: int, _expected: int) -> None:
+        done_by_chunk[index] = done
+        if progress is not None:
+            progress(min(sum(done_by_chunk), info.frame_count), info.frame_count)
+
+    own = pool is None
+    pool = pool or pose_pool(jobs)
     try:
-        _collect(workers, info.frame_count, progress)
+        for outcome in pool.run(tasks, on_progress):
+            if isinstance(outcome, Done):
+                results[outcome.index] = outcome.result
+                continue
+            chunk = chunks[outcome.index]
+            where = f"{info.path}: the pose worker for {_span(chunk)}"
+            if not isinstance(outcome, Raised):  # Lost (no time limit is set here)
+                how = outcome.how if isinstance(outcome, Lost) else "timed out"
+                raise WorkerError(f"{where} {how}; try again with --jobs 1")
+            if isinstance(outcome.error, PostureError):
+                raise outcome.error
+            raise WorkerError(f"{where} failed ({type(outcome.error).__name__}: {outcome.error})")
     finally:
-        for w in workers:
-            w.conn.close()
-            if w.process.poll() is None:
-                w.process.terminate()
-            w.process.wait()
-    results = [w.result for w in workers if w.result is not None]
-    track = PoseTrack.concat([r[0] for r in results])
-    return track, [b for r in results for b in r[1]]
+        if own:
+            pool.close()
+    ordered = [results[i] for i in range(len(chunks))]
+    track = PoseTrack.concat([r[0] for r in ordered])
+    return track, [b for r in ordered for b in r[1]]
 
 
-def _collect(workers: list[_Worker], expected: int, progress: FrameProgress | None) -> None:
-    by_conn = {id(w.conn): w for w in workers}
-    pending: list[Any] = [w.conn for w in workers]
-    while pending:
-        for conn in wait(pending):
-            worker = by_conn[id(conn)]
-            try:
-                message: tuple[Any, ...] = worker.conn.recv()
-            except EOFError:
-                code = worker.process.wait()
-                raise RuntimeError(
-                    f"the pose worker for chunk {worker.chunk.index} stopped (exit code {code})"
-                ) from None
-            if message[0] == "frames":
-                worker.frames_done = message[2]
-                if progress is not None:
-                    progress(sum(w.frames_done for w in workers), expected)
-            elif message[0] == "error":
-                raise message[1]
-            else:
-                worker.result = message[1]
-                pending.remove(conn)
-
-
-def _serve(conn: Connection) -> None:
-    """Worker process: estimate the one chunk it is sent, send the result back."""
-    path, model_path, settings, model_name, chunk = conn.recv()
-    try:
-        result = _estimate_chunk(conn, path, model_path, settings, model_name, chunk)
-    except Exception as exc:  # handed to the parent, which re-raises it
-        conn.send(("error", exc))
-        return
-    conn.send(("done", result))
-
-
-if __name__ == "__main__":
-    _serve(Connection(int(sys.argv[1])))
+def _span(chunk: Chunk) -> str:
+    start = max(chunk.start_ms, 0.0) / 1000.0
+    end = "the end" if math.isinf(chunk.end_ms) else f"{chunk.end_ms / 1000.0:.1f} s"
+    return f"{start:.1f} s to {end}"

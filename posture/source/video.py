@@ -235,13 +235,23 @@ class VideoSource:
         step_ms = 1000.0 / self.info.fps
         scale = self.info.analysis_scale
         start_ms, end_ms = self._range_ms or (-np.inf, np.inf)
+        pending: tuple[bool, np.ndarray | None] | None = None
         if start_ms > 0:
             # Seeking lands near, not exactly on, the time: aim a little early, skip forward.
             cap.set(cv2.CAP_PROP_POS_MSEC, max(0.0, start_ms - 4 * step_ms))
+            pending = cap.read()
+            landed_ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
+            if not pending[0] or not (landed_ms <= start_ms or not self.info.trust_timestamps):
+                # Some files do not seek (no index, or it lands past the time): decode from
+                # the start and skip, rather than lose the frames.
+                cap.release()
+                cap = cv2.VideoCapture(decoder_path(self.info.path), cv2.CAP_FFMPEG)
+                pending = None
         last_ms = -np.inf
         try:
             while stop is None or not stop.is_set():
-                ok, bgr = cap.read()
+                ok, bgr = pending if pending is not None else cap.read()
+                pending = None
                 if not ok or bgr is None:
                     return
                 t_ms = (
