@@ -232,3 +232,19 @@ def test_ray_engine_gives_the_same_summary_as_local(tmp_path: Path, mixed: Path)
             a = json.loads((local / f"{row['name']}.report.json").read_text())
             b = json.loads((ray / f"{row['name']}.report.json").read_text())
             assert a == b
+
+
+def test_a_clip_past_its_time_limit_is_recorded_and_the_batch_goes_on(
+    tmp_path: Path, footage: list[Path]
+) -> None:
+    src = tmp_path / "in"
+    place(footage[0], src / "slow.mp4")
+    out = tmp_path / "out"
+    result = run_batch(src, "--out", out, "--workers", "1", "--clip-timeout", "0.5", "--quiet")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    (row,) = summary(out)["rows"]
+    assert row["status"] == "error" and "timed out after" in row["error"], row
+    assert not temp_files(out) and not list(out.glob("*.report.json"))
+    bad = run_batch(src, "--out", out, "--clip-timeout", "-3")
+    assert bad.returncode == 2 and "--clip-timeout" in bad.stderr.strip().splitlines()[-1]
