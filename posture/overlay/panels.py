@@ -47,9 +47,10 @@ def panel_rows(
 
 
 def trace_label(recent_bounce_cm: float | None) -> str:
-    """The bounce trace's title: the rolling figure, said for what it is."""
-    spec = METRICS["vertical_bounce_cm"]
-    return f"{spec.label}, last {RECENT_S:g} s: {spec.format(recent_bounce_cm)}"
+    """The bounce trace's title. It names the trace without a figure of its own: the panel's
+    bounce row is the value, and two bounce numbers side by side (one per stride, one over
+    the trace's window) would read as two answers to one question."""
+    return f"{METRICS['vertical_bounce_cm'].label}, last {RECENT_S:g} s"
 
 
 def _hud_layout(
