@@ -157,3 +157,54 @@ def detrended_range_all(x: np.ndarray, s: StrideInputs) -> np.ndarray:
     """`(m,)` peak-to-peak of `x` over each stride after removing the line joining its ends."""
     pairs = zip(s.a, s.b, strict=True)
     return np.array([detrended_range(x, a, b) for a, b in pairs], np.float64)
+
+
+def peak_all(x: np.ndarray, s: StrideInputs) -> np.ndarray:
+    """`(m,)` largest value of the frame series `x` over each stride (NaN if any is missing)."""
+    out = []
+    for a, b in zip(s.a, s.b, strict=True):
+        seg = x[round(a) : round(b) + 1]
+        out.append(float(seg.max()) if seg.size >= 3 and np.isfinite(seg).all() else np.nan)
+    return np.array(out, np.float64)
+
+
+_ARMS = (*_SHOULDERS, *_HIPS, LM.LEFT_WRIST, LM.RIGHT_WRIST)
+
+# Torso rocking (issue 13, item 4): the trunk's roll and the shoulder line's tilt, front/rear.
+for _spec in (
+    MetricSpec(
+        "trunk_roll_deg", "deg", FRONT_REAR, "frame", "Trunk roll", "roll",
+        "hip-mid -> shoulder-mid from vertical in the image, + toward image right",
+        lambda f: g.trunk_roll_deg(f.lm), landmarks=_TRUNK, plot_min_range=10.0,
+    ),
+    MetricSpec(
+        "shoulder_tilt_deg", "deg", FRONT_REAR, "frame", "Shoulder-line tilt", "tilt",
+        "shoulder line from horizontal, + image-right shoulder higher",
+        lambda f: g.shoulder_tilt_deg(f.lm), landmarks=_SHOULDERS, plot_min_range=10.0,
+    ),
+    MetricSpec(
+        "arm_crossing_pct_shoulder", "% shoulder", FRONT_REAR, "frame", "Arm crossing",
+        "arm cross", "furthest wrist past the body's midline, % shoulder width (+ crossing)",
+        lambda f: g.arm_crossing_pct_shoulder(f.lm), landmarks=_ARMS, plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "trunk_roll_range_deg", "deg", FRONT_REAR, "stride", "Torso rocking", "rocking",
+        "peak-to-peak trunk roll per stride",
+        lambda s: plain_range_all(s.frames["trunk_roll_deg"], s),
+        landmarks=_TRUNK, panel=True, plot_min_range=6.0, accuracy=Accuracy(2.0),
+    ),
+    MetricSpec(
+        "shoulder_tilt_range_deg", "deg", FRONT_REAR, "stride", "Shoulder rocking",
+        "shoulder rock", "peak-to-peak shoulder-line tilt per stride",
+        lambda s: plain_range_all(s.frames["shoulder_tilt_deg"], s),
+        landmarks=_SHOULDERS, plot_min_range=6.0, accuracy=Accuracy(2.0),
+    ),
+    MetricSpec(
+        "arm_crossing_peak_pct_shoulder", "% shoulder", ("front",), "stride",
+        "Arms crossing the midline", "arm cross",
+        "furthest a wrist passes the body's midline per stride, % shoulder width (informative)",
+        lambda s: peak_all(s.frames["arm_crossing_pct_shoulder"], s),
+        landmarks=_ARMS, plot_min_range=20.0,
+    ),
+):  # fmt: skip
+    register(_spec)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from posture.metrics import geometry as g
 from posture.metrics.registry import METRICS
 from posture.pose.landmarks import LM
 from posture.rules.engine import is_exempt, level_of
@@ -97,6 +98,15 @@ def _stride_ranges(series: np.ndarray, t_ms: np.ndarray, strides: list[dict[str,
     return out
 
 
+def _stride_peaks(series: np.ndarray, t_ms: np.ndarray, strides: list[dict[str, Any]]) -> list:
+    out = []
+    for s in strides:
+        inside = (t_ms >= s["start_ms"]) & (t_ms < s["end_ms"])
+        if s["complete"] and inside.any():
+            out.append(float(np.max(series[inside])))
+    return out
+
+
 def _median(values: list[float] | np.ndarray) -> float:
     arr = np.asarray(values, dtype=float)
     return float(np.median(arr)) if arr.size else math.nan
@@ -131,6 +141,15 @@ def true_values(truth: dict[str, Any]) -> TrueValues:
         # steps per minute over the clip (60 / mean interval), as the report gives it
         "cadence_spm": 60000.0 / float(np.mean(np.diff(strikes))) if strikes.size > 1 else math.nan,
         "cadence_cv_pct": float(truth["clip"]["cadence_cv_pct"] or math.nan),
+        # torso rocking from the generator's projected skeleton (the same formulas)
+        "trunk_roll_deg": _median(g.trunk_roll_deg(lm)),
+        "shoulder_tilt_deg": _median(g.shoulder_tilt_deg(lm)),
+        "arm_crossing_pct_shoulder": _median(g.arm_crossing_pct_shoulder(lm)),
+        "trunk_roll_range_deg": _median(_stride_ranges(g.trunk_roll_deg(lm), t_ms, strides)),
+        "shoulder_tilt_range_deg": _median(_stride_ranges(g.shoulder_tilt_deg(lm), t_ms, strides)),
+        "arm_crossing_peak_pct_shoulder": _median(
+            _stride_peaks(g.arm_crossing_pct_shoulder(lm), t_ms, strides)
+        ),
     }
     for k in v:
         if view not in METRICS[k].views:

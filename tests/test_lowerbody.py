@@ -1,0 +1,68 @@
+"""Torso rocking, arm crossing (issue 13): pure formulas on arrays and the generator's knob."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posture.metrics import geometry as g
+from posture.metrics.catalog import peak_all
+from posture.metrics.inputs import StrideInputs
+from posture.pose.landmarks import LM
+from posture.synth import SynthParams
+from posture.synth.clip import ClipModel
+from posture.synth.truth import compute_truth
+
+
+def _upright(n: int = 1) -> np.ndarray:
+    """Front-view landmarks: shoulders at y=100 (x 80/120), hips at y=200 (x 90/110)."""
+    lm = np.full((n, 33, 2), np.nan)
+    lm[:, LM.LEFT_SHOULDER] = (120.0, 100.0)  # facing the camera: left shoulder on image right
+    lm[:, LM.RIGHT_SHOULDER] = (80.0, 100.0)
+    lm[:, LM.LEFT_HIP] = (110.0, 200.0)
+    lm[:, LM.RIGHT_HIP] = (90.0, 200.0)
+    lm[:, LM.LEFT_WRIST] = (125.0, 180.0)
+    lm[:, LM.RIGHT_WRIST] = (75.0, 180.0)
+    return lm
+
+
+def test_trunk_roll_reads_the_tilt_of_the_hip_to_shoulder_line() -> None:
+    lm = _upright()
+    assert g.trunk_roll_deg(lm)[0] == pytest.approx(0.0)
+    lm[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], 0] += 100.0 * np.tan(np.radians(8.0))
+    assert g.trunk_roll_deg(lm)[0] == pytest.approx(8.0)
+
+
+def test_shoulder_tilt_does_not_depend_on_the_left_right_labels() -> None:
+    lm = _upright()
+    lm[:, LM.LEFT_SHOULDER, 1] -= 40.0 * np.tan(np.radians(5.0))  # image-right shoulder higher
+    tilt = g.shoulder_tilt_deg(lm)[0]
+    swapped = lm[:, [*range(33)]].copy()
+    swapped[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]] = lm[:, [LM.RIGHT_SHOULDER, LM.LEFT_SHOULDER]]
+    assert tilt == pytest.approx(5.0)
+    assert g.shoulder_tilt_deg(swapped)[0] == pytest.approx(tilt)
+
+
+def test_arm_crossing_is_positive_only_past_the_midline() -> None:
+    lm = _upright()
+    assert g.arm_crossing_pct_shoulder(lm)[0] < 0  # both wrists outside the shoulders
+    lm[:, LM.RIGHT_WRIST, 0] = 110.0  # right wrist 10 px past the midline (x = 100)
+    assert g.arm_crossing_pct_shoulder(lm)[0] == pytest.approx(25.0)  # of a 40 px width
+
+
+def test_peak_all_takes_each_strides_largest_value_and_refuses_gaps() -> None:
+    x = np.array([0.0, 1.0, 5.0, 2.0, 0.0, 3.0, np.nan, 1.0])
+    s = StrideInputs(
+        a=np.array([0.0, 4.0]), b=np.array([4.0, 7.0]), view=np.array(["front"] * 2),
+        signal_px=np.zeros((8, 2)), frames={}, scale=None,  # type: ignore[arg-type]
+    )  # fmt: skip
+    out = peak_all(x, s)
+    assert out[0] == 5.0 and np.isnan(out[1])
+
+
+def test_synth_trunk_roll_knob_gives_that_range_per_stride() -> None:
+    clip = ClipModel.build(SynthParams(view="front", duration_s=1.5, trunk_roll_deg=10.0))
+    truth = compute_truth(clip)
+    roll = g.trunk_roll_deg(truth.landmarks_px)
+    # peak-to-peak over the clip (more than one stride) close to the knob
+    assert float(np.ptp(roll)) == pytest.approx(10.0, abs=1.5)
