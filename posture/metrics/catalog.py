@@ -208,3 +208,106 @@ for _spec in (
     ),
 ):  # fmt: skip
     register(_spec)
+
+
+_LAST_EVENTS: list[tuple[np.ndarray, str, dict[str, np.ndarray]]] = []
+
+
+def _events(f: FrameInputs, which: str, key: str) -> np.ndarray:
+    """One of `contacts.at_events` for this clip's landmarks, computed once per clip."""
+    from posture.metrics.contacts import at_events
+
+    for lm, w, values in _LAST_EVENTS:
+        if lm is f.lm and w == which:
+            return values[key]
+    values = at_events(f.lm, np.where(f.view == "side", f.forward, np.nan), which)
+    kept = [e for e in _LAST_EVENTS if e[0] is f.lm][-1:]
+    _LAST_EVENTS[:] = [*kept, (f.lm, which, values)]
+    return values[key]
+
+
+def nanmedian_all(x: np.ndarray, s: StrideInputs) -> np.ndarray:
+    """`(m,)` median of the finite values of the sparse frame series `x` in each stride."""
+    out = []
+    for a, b in zip(s.a, s.b, strict=True):
+        seg = x[round(a) : round(b) + 1]
+        seg = seg[np.isfinite(seg)]
+        out.append(float(np.median(seg)) if seg.size else np.nan)
+    return np.array(out, np.float64)
+
+
+_LEG = (*_HIPS, LM.LEFT_KNEE, LM.RIGHT_KNEE, LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
+_FEET = (LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX)
+
+# Landing and hips forward (issue 13, items 1-3), side view: values at each foot's initial
+# contact / toe-off (frame series, NaN between events) and their median per stride.
+for _spec in (
+    MetricSpec(
+        "contact_overstride_pct_leg", "% leg", SIDE, "frame", "Overstride at contact",
+        "overstride", "heel ahead of the hip-mid at each initial contact, % leg (event frames)",
+        lambda f: _events(f, "contact", "overstride"), landmarks=(*_LEG, *_FEET),
+        plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "contact_knee_flexion_deg", "deg", SIDE, "frame", "Knee at contact", "knee",
+        "landing leg's knee flexion at each initial contact (event frames)",
+        lambda f: _events(f, "contact", "knee"), landmarks=(*_LEG, *_FEET),
+        plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "contact_shin_deg", "deg", SIDE, "frame", "Shin at contact", "shin",
+        "landing shin from vertical at each initial contact, + ankle ahead of the knee",
+        lambda f: _events(f, "contact", "shin"), landmarks=(*_LEG, *_FEET),
+        plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "contact_foot_angle_deg", "deg", SIDE, "frame", "Foot angle at contact", "foot",
+        "heel -> toe above horizontal at each initial contact, + toe up (heel first)",
+        lambda f: _events(f, "contact", "foot"), landmarks=(*_LEG, *_FEET),
+        plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "toeoff_hip_extension_deg", "deg", SIDE, "frame", "Hip extension at toe-off",
+        "hip ext", "thigh (hip -> knee) behind vertical at each toe-off, + knee behind the hip",
+        lambda f: _events(f, "toeoff", "hip_ext"), landmarks=(*_LEG, *_FEET),
+        plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "overstride_pct_leg", "% leg", SIDE, "stride", "Overstride", "overstride",
+        "heel ahead of the hips at initial contact, % leg (median of the stride's contacts)",
+        lambda s: nanmedian_all(s.frames["contact_overstride_pct_leg"], s),
+        landmarks=(*_LEG, *_FEET), panel=True, plot_min_range=20.0, accuracy=Accuracy(2.0),
+    ),
+    MetricSpec(
+        "overstride_cm", "cm", SIDE, "stride", "Overstride (cm)", "overstride",
+        "heel ahead of the hips at initial contact, cm",
+        lambda s: nanmedian_all(s.frames["contact_overstride_pct_leg"], s)
+        * s.scale.leg_length_cm / 100.0,
+        landmarks=(*_LEG, *_FEET), plot_min_range=15.0,
+    ),
+    MetricSpec(
+        "knee_flexion_at_contact_deg", "deg", SIDE, "stride", "Knee bend at landing",
+        "knee", "knee flexion at initial contact (median of the stride's contacts)",
+        lambda s: nanmedian_all(s.frames["contact_knee_flexion_deg"], s),
+        landmarks=(*_LEG, *_FEET), panel=True, plot_min_range=20.0, accuracy=Accuracy(5.0),
+    ),
+    MetricSpec(
+        "shin_angle_at_contact_deg", "deg", SIDE, "stride", "Shin angle at landing", "shin",
+        "shin from vertical at initial contact, + ankle ahead of the knee",
+        lambda s: nanmedian_all(s.frames["contact_shin_deg"], s),
+        landmarks=(*_LEG, *_FEET), plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "foot_strike_angle_deg", "deg", SIDE, "stride", "Foot strike angle", "strike",
+        "foot angle at initial contact, + toe up: > 8 rearfoot, -1.6..8 midfoot, < -1.6 forefoot",
+        lambda s: nanmedian_all(s.frames["contact_foot_angle_deg"], s),
+        landmarks=(*_LEG, *_FEET), plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "hip_extension_deg", "deg", SIDE, "stride", "Hip extension at toe-off", "hip ext",
+        "thigh behind vertical at toe-off (median of the stride's toe-offs)",
+        lambda s: nanmedian_all(s.frames["toeoff_hip_extension_deg"], s),
+        landmarks=(*_LEG, *_FEET), panel=True, plot_min_range=20.0,
+    ),
+):  # fmt: skip
+    register(_spec)
