@@ -66,3 +66,39 @@ def test_synth_trunk_roll_knob_gives_that_range_per_stride() -> None:
     roll = g.trunk_roll_deg(truth.landmarks_px)
     # peak-to-peak over the clip (more than one stride) close to the knob
     assert float(np.ptp(roll)) == pytest.approx(10.0, abs=1.5)
+
+
+def test_contacts_on_the_true_skeleton_come_just_before_each_strike() -> None:
+    from posture.metrics import contacts
+
+    clip = ClipModel.build(SynthParams(view="side_right", duration_s=2.0, fps=60.0))
+    truth = compute_truth(clip)
+    lm, t_ms = truth.landmarks_px, truth.timestamps_ms
+    ic, _ = contacts.reach_events(lm, np.ones(t_ms.size))
+    found = t_ms[ic.any(axis=1)]
+    strikes = np.array([s["strike_ms"] for s in truth.steps])
+    inside = strikes[(strikes > found.min() - 50) & (strikes < found.max() + 50)]
+    assert inside.size >= 3
+    lag = np.array([found[np.argmin(np.abs(found - s))] - s for s in inside])
+    # Zeni's heel reach leads the strike by about 2 frames at 60 frames/s, never more than 4
+    assert (lag <= 0).all() and (lag > -4 * 1000 / 60).all()
+
+
+def test_landing_values_at_contact_are_plausible_on_the_true_skeleton() -> None:
+    from posture.metrics import contacts
+
+    clip = ClipModel.build(SynthParams(view="side_right", duration_s=2.0, fps=60.0))
+    lm = compute_truth(clip).landmarks_px
+    ev = contacts.at_events(lm, np.ones(lm.shape[0]), "contact")
+    over, knee = ev["overstride"], ev["knee"]
+    assert np.isfinite(over).sum() >= 3
+    assert 10.0 < np.nanmedian(over) < 35.0  # the generator lands ~20 % leg ahead
+    assert 10.0 < np.nanmedian(knee) < 35.0  # and with the knee bent ~17-24 deg
+
+
+def test_knee_flexion_is_zero_for_a_straight_leg_and_90_for_a_right_angle() -> None:
+    from posture.metrics.contacts import knee_flexion_deg
+
+    hip, knee = np.array([0.0, 0.0]), np.array([0.0, 10.0])
+    assert knee_flexion_deg(hip, knee, np.array([0.0, 20.0])) == pytest.approx(0.0, abs=1e-6)
+    assert knee_flexion_deg(hip, knee, np.array([10.0, 10.0])) == pytest.approx(90.0)

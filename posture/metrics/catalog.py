@@ -217,12 +217,13 @@ def _events(f: FrameInputs, which: str, key: str) -> np.ndarray:
     """One of `contacts.at_events` for this clip's landmarks, computed once per clip."""
     from posture.metrics.contacts import at_events
 
+    src = f.lm if f.raw is None else f.raw
     for lm, w, values in _LAST_EVENTS:
-        if lm is f.lm and w == which:
+        if lm is src and w == which:
             return values[key]
-    values = at_events(f.lm, np.where(f.view == "side", f.forward, np.nan), which)
-    kept = [e for e in _LAST_EVENTS if e[0] is f.lm][-1:]
-    _LAST_EVENTS[:] = [*kept, (f.lm, which, values)]
+    values = at_events(src, np.where(f.view == "side", f.forward, np.nan), which)
+    kept = [e for e in _LAST_EVENTS if e[0] is src][-1:]
+    _LAST_EVENTS[:] = [*kept, (src, which, values)]
     return values[key]
 
 

@@ -38,7 +38,11 @@ def gate_landmarks(landmarks: np.ndarray, visibility_min: float) -> np.ndarray:
 
 
 def frame_metrics(
-    lm: np.ndarray, view: np.ndarray, forward: np.ndarray, cfg: MetricConfig
+    lm: np.ndarray,
+    view: np.ndarray,
+    forward: np.ndarray,
+    cfg: MetricConfig,
+    raw: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Every registered frame metric `(n,)` from smoothed landmarks `lm` `(n, 33, C)`.
 
@@ -47,11 +51,12 @@ def frame_metrics(
         view: `(n,)` str view per frame (`side`, `front`, `rear`, or `""`).
         forward: `(n,)` +1 / -1 travel direction on screen (NaN outside side views).
         cfg: metric constants.
+        raw: the gated landmarks before smoothing, for the foot events (None: `lm`).
 
     Returns:
         Metric id -> `(n,)`, NaN where the frame's view does not allow the metric.
     """
-    inputs = FrameInputs(lm, view, forward, cfg)
+    inputs = FrameInputs(lm, view, forward, cfg, raw=raw)
     for spec in specs("frame"):
         with np.errstate(invalid="ignore", divide="ignore"):
             value = np.asarray(spec.compute(inputs), np.float64)
@@ -133,7 +138,7 @@ def analyse(
     lm[..., :3] = make_smoother(smoother, cfg).smooth(t, gated[..., :3])
     labels, segments = detect_views(t, lm, cfg.view, settings.view)
     views, forward = frame_views(labels)
-    frames = frame_metrics(lm, views, forward, cfg)
+    frames = frame_metrics(lm, views, forward, cfg, raw=gated)
     scale = body_scale(lm, track.world_landmarks_m, cfg.body, settings.height_cm)
     signal = gait_signal(lm)
     signal[views == ""] = np.nan

@@ -109,6 +109,8 @@ class FrameInputs:
         forward: `(n,)` +1 travelling toward image +x, -1 toward -x, NaN outside side views.
         config: metric constants.
         values: the frame metrics computed so far (registry order), id -> `(n,)`.
+        raw: `(n, 33, C)` the gated landmarks before smoothing (None: use `lm`). Foot events
+            read them: smoothing blends the legs where MediaPipe swaps their labels.
     """
 
     lm: np.ndarray
@@ -116,6 +118,7 @@ class FrameInputs:
     forward: np.ndarray
     config: MetricConfig
     values: dict[str, np.ndarray] = field(default_factory=dict)
+    raw: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,45 @@ def _stride_peaks(series: np.ndarray, t_ms: np.ndarray, strides: list[dict[str, 
     return out
 
 
+def _landing_truth(
+    lm: np.ndarray, t_ms: np.ndarray, steps: list[dict[str, Any]], stance: np.ndarray, fwd: float
+) -> dict[str, float]:
+    """True landing values at each true foot strike and hip extension at each true toe-off."""
+    from posture.metrics.contacts import _side, knee_flexion_deg
+
+    hip_x = g.hip_mid(lm)[:, 0]
+    leg = leg_length_px_true(lm)
+    vals: dict[str, list[float]] = {k: [] for k in ("over", "knee", "shin", "foot", "hip")}
+    for st in steps:
+        if st.get("foot") not in ("left", "right"):
+            continue
+        i = int(np.argmin(np.abs(t_ms - st["strike_ms"])))
+        p = {k: v[i] for k, v in _side(lm, 0 if st["foot"] == "left" else 1).items()}
+        vals["over"].append(float(fwd * (p["heel"][0] - hip_x[i]) / leg * 100.0))
+        vals["knee"].append(float(knee_flexion_deg(p["hip"], p["knee"], p["ankle"])))
+        vals["shin"].append(float(-g.from_vertical_deg(p["knee"] - p["ankle"], fwd)))
+        v = p["toe"] - p["heel"]
+        vals["foot"].append(float(np.degrees(np.arctan2(-v[1], fwd * v[0]))))
+    for i in range(len(stance) - 1):
+        if stance[i] in ("left", "right") and stance[i + 1] != stance[i]:
+            p = {k: v[i] for k, v in _side(lm, 0 if stance[i] == "left" else 1).items()}
+            vals["hip"].append(float(g.from_vertical_deg(p["hip"] - p["knee"], fwd)))
+    return {
+        "overstride_pct_leg": _median(vals["over"]),
+        "knee_flexion_at_contact_deg": _median(vals["knee"]),
+        "shin_angle_at_contact_deg": _median(vals["shin"]),
+        "foot_strike_angle_deg": _median(vals["foot"]),
+        "hip_extension_deg": _median(vals["hip"]),
+    }
+
+
+def leg_length_px_true(lm: np.ndarray) -> float:
+    """Median hip -> knee -> ankle length of the true skeleton, pixels."""
+    from posture.metrics.contacts import leg_px
+
+    return leg_px(lm)
+
+
 def _median(values: list[float] | np.ndarray) -> float:
     arr = np.asarray(values, dtype=float)
     return float(np.median(arr)) if arr.size else math.nan
@@ -151,6 +190,8 @@ def true_values(truth: dict[str, Any]) -> TrueValues:
             _stride_peaks(g.arm_crossing_pct_shoulder(lm), t_ms, strides)
         ),
     }
+    if view == "side":
+        v |= _landing_truth(lm, t_ms, steps, np.asarray(frames["stance"]), forward)
     for k in v:
         if view not in METRICS[k].views:
             v[k] = math.nan
