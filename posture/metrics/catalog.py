@@ -237,6 +237,14 @@ def nanmedian_all(x: np.ndarray, s: StrideInputs) -> np.ndarray:
     return np.array(out, np.float64)
 
 
+#: frame metrics that are NaN except on foot-event frames (live shows the latest event).
+EVENT_FRAME_METRICS = (
+    "contact_overstride_pct_leg",
+    "contact_knee_flexion_deg",
+    "contact_shin_deg",
+    "contact_foot_angle_deg",
+    "toeoff_hip_extension_deg",
+)
 _LEG = (*_HIPS, LM.LEFT_KNEE, LM.RIGHT_KNEE, LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
 _FEET = (LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX)
 
