@@ -102,3 +102,27 @@ def test_knee_flexion_is_zero_for_a_straight_leg_and_90_for_a_right_angle() -> N
     hip, knee = np.array([0.0, 0.0]), np.array([0.0, 10.0])
     assert knee_flexion_deg(hip, knee, np.array([0.0, 20.0])) == pytest.approx(0.0, abs=1e-6)
     assert knee_flexion_deg(hip, knee, np.array([10.0, 10.0])) == pytest.approx(90.0)
+
+
+def test_step_length_and_vertical_ratio_from_the_given_speed() -> None:
+    from posture.metrics.inputs import StepInputs
+    from posture.metrics.registry import METRICS
+
+    s = StepInputs(
+        a=np.array([0.0]), b=np.array([10.0]), dt_ms=np.array([350.0]),
+        body_y_px=np.zeros(11), scale=None, speed_mps=3.0,  # type: ignore[arg-type]
+        values={"vertical_bounce_cm": np.array([8.4])},
+    )  # fmt: skip
+    assert METRICS["step_length_cm"].compute(s)[0] == pytest.approx(105.0)
+    assert METRICS["vertical_ratio_pct"].compute(s)[0] == pytest.approx(8.0)
+    unknown = StepInputs(s.a, s.b, s.dt_ms, s.body_y_px, s.scale, dict(s.values))
+    assert np.isnan(METRICS["step_length_cm"].compute(unknown)[0])
+
+
+def test_speed_outside_running_speeds_is_refused() -> None:
+    from posture.errors import UsageError
+    from posture.settings import AnalysisSettings
+
+    assert AnalysisSettings(speed_kmh=11.5).speed_kmh == 11.5
+    with pytest.raises(UsageError, match="speed"):
+        AnalysisSettings(speed_kmh=100.0)

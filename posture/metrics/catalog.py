@@ -320,3 +320,26 @@ for _spec in (
     ),
 ):  # fmt: skip
     register(_spec)
+
+
+def _step_length_cm(s: StepInputs) -> np.ndarray:
+    return s.speed_mps * s.dt_ms / 1000.0 * 100.0
+
+
+# Step length and vertical ratio (issue 13, item 8): with `--speed-kmh` (a treadmill's speed).
+for _spec in (
+    MetricSpec(
+        "step_length_cm", "cm", ALL_VIEWS, "step", "Step length", "step",
+        "speed (--speed-kmh) x step time: ground covered from one foot's contact to the other's",
+        _step_length_cm, landmarks=_SHOULDERS, plot_min_range=20.0, step_timing=True,
+        camera_sensitive=True,
+    ),
+    MetricSpec(
+        "vertical_ratio_pct", "%", ALL_VIEWS, "step", "Vertical ratio", "vert ratio",
+        "vertical bounce / step length, % (Garmin's vertical ratio; needs --speed-kmh)",
+        lambda s: s.values["vertical_bounce_cm"] / _step_length_cm(s) * 100.0,
+        landmarks=(*_SHOULDERS, *_LEGS), plot_min_range=4.0, step_timing=True,
+        camera_sensitive=True,
+    ),
+):  # fmt: skip
+    register(_spec)

@@ -145,7 +145,8 @@ def analyse(
     # No step spans a cut between shots: the signal stops at each cut.
     signal[camera.cut | np.roll(camera.cut, -1)] = np.nan
     steps = detect_steps(t, signal[:, 1], cfg.steps)
-    gait = gait_tables(t, steps, signal, frames, views, scale, cfg)
+    speed_mps = None if settings.speed_kmh is None else settings.speed_kmh / 3.6
+    gait = gait_tables(t, steps, signal, frames, views, scale, cfg, speed_mps=speed_mps)
     detected = track.detected & keep
     # A typical stride on the clip's own clock (slow motion stretches it) from the raw step
     # events: the window the activity is read over.

@@ -131,6 +131,7 @@ class StepInputs:
         body_y_px: `(n,)` the gait signal's vertical coordinate (image y, down).
         scale: the body scale.
         values: the step metrics computed so far, id -> `(k,)`.
+        speed_mps: the running speed (`--speed-kmh`); NaN when not given.
     """
 
     a: np.ndarray
@@ -139,6 +140,7 @@ class StepInputs:
     body_y_px: np.ndarray
     scale: BodyScale
     values: dict[str, np.ndarray] = field(default_factory=dict)
+    speed_mps: float = float("nan")
 
     @cached_property
     def rise_px(self) -> np.ndarray:

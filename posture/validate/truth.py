@@ -192,6 +192,8 @@ def true_values(truth: dict[str, Any]) -> TrueValues:
     }
     if view == "side":
         v |= _landing_truth(lm, t_ms, steps, np.asarray(frames["stance"]), forward)
+    # no truth (yet) for the rest, e.g. step length needs --speed-kmh, which validate never gives
+    v |= {k: math.nan for k in METRICS if k not in v}
     for k in v:
         if view not in METRICS[k].views:
             v[k] = math.nan
