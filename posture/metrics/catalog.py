@@ -298,7 +298,7 @@ for _spec in (
         "knee_flexion_at_contact_deg", "deg", SIDE, "stride", "Knee bend at landing",
         "knee", "knee flexion at initial contact (median of the stride's contacts)",
         lambda s: nanmedian_all(s.frames["contact_knee_flexion_deg"], s),
-        landmarks=(*_LEG, *_FEET), panel=True, plot_min_range=20.0, accuracy=Accuracy(5.0),
+        landmarks=(*_LEG, *_FEET),  plot_min_range=20.0, accuracy=Accuracy(5.0),
     ),
     MetricSpec(
         "shin_angle_at_contact_deg", "deg", SIDE, "stride", "Shin angle at landing", "shin",
@@ -316,7 +316,7 @@ for _spec in (
         "hip_extension_deg", "deg", SIDE, "stride", "Hip extension at toe-off", "hip ext",
         "thigh behind vertical at toe-off (median of the stride's toe-offs)",
         lambda s: nanmedian_all(s.frames["toeoff_hip_extension_deg"], s),
-        landmarks=(*_LEG, *_FEET), panel=True, plot_min_range=20.0,
+        landmarks=(*_LEG, *_FEET),  plot_min_range=20.0,
     ),
 ):  # fmt: skip
     register(_spec)
