@@ -68,12 +68,15 @@ class AnalysisSettings:
             relaxes the head-down rule (the source texts' exceptions).
         height_cm: runner's height for cm metrics; None means estimate it.
         rules_path: a rules TOML replacing the shipped one; None means the shipped rules.
+        speed_kmh: the running speed (a treadmill's belt), for step length and vertical
+            ratio; None means not measured.
     """
 
     view: str = DEFAULT_VIEW
     context: str = DEFAULT_CONTEXT
     height_cm: float | None = None
     rules_path: Path | None = None
+    speed_kmh: float | None = None
 
     def __post_init__(self) -> None:
         if self.view not in VIEWS:
@@ -82,6 +85,8 @@ class AnalysisSettings:
             raise UsageError(f"context must be one of {', '.join(CONTEXTS)}, got {self.context!r}")
         if self.height_cm is not None and not 80.0 <= self.height_cm <= 250.0:
             raise UsageError(f"height must be between 80 and 250 cm, got {self.height_cm}")
+        if self.speed_kmh is not None and not 3.0 <= self.speed_kmh <= 45.0:
+            raise UsageError(f"speed must be between 3 and 45 km/h, got {self.speed_kmh}")
 
 
 @dataclass(frozen=True)

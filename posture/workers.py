@@ -215,11 +215,22 @@ def _spawn(warm: Sequence[str]) -> _Slot:
             [sys.executable, "-m", "posture.workers", str(theirs.fileno()), *warm],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
-            stdout=sys.stderr.fileno(),  # stdout stays the driver's
+            stdout=_stderr_fd(),  # stdout stays the driver's
             env={**worker_env(), "TMPDIR": tmp},
         )
     # Closing our copy of their end (above) lets us see EOF when the worker dies.
     return _Slot(process, Connection(ours.detach()), tmp)
+
+
+def _stderr_fd() -> int:
+    """The driver's stderr for the worker's output; the process's own when `sys.stderr` is
+    not a file (captured, as by a test runner or a notebook)."""
+    for stream in (sys.stderr, sys.__stderr__):
+        try:
+            return stream.fileno()  # type: ignore[union-attr]
+        except (AttributeError, OSError, ValueError):
+            continue
+    return subprocess.DEVNULL
 
 
 def _feed(

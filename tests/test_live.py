@@ -18,6 +18,7 @@ from posture.errors import UsageError
 from posture.live.calibration import Calibrator
 from posture.live.cues import CueSelector, RuleMonitor
 from posture.rules import load_rules
+from posture.settings import Settings
 from posture.source.camera import Frame, LatestFrame, parse_source
 from tests.conftest import shared_clip
 
@@ -199,14 +200,22 @@ def test_live_shows_what_check_reports(name: str, tmp_path: Path, model_path: Pa
     assert code == 0, output
     (report_path,) = tmp_path.glob(f"{clip.stem}-live-*.report.json")
     session = json.loads(report_path.read_text())
-    expected = posture.check(clip).to_dict()
+    # Live runs one landmarker over every frame, as `check --jobs 1` does (a split clip's
+    # track differs at the chunk boundaries: tests/test_pose.py).
+    expected = posture.check(clip, Settings().with_pose(jobs=1)).to_dict()
     assert _verdicts(session) == _verdicts(expected)
     live_section = session["live"]
     assert live_section["frames_processed"] == live_section["frames_seen"]
     assert live_section["frames_dropped"] == 0
     shown = live_section["shown_medians"]
+    # Landing values are shown live as the latest landing (held until the next one), so
+    # their median over the frames shown weights each landing by how long it was on screen;
+    # a per-stride peak is shown as the peak of the trailing window. The rest must be the
+    # clip's value.
     for metric_id, figure in expected["metrics"].items():
         if figure["median"] is None or shown.get(metric_id) is None:
+            continue
+        if metric_id.startswith(("contact_", "toeoff_")) or "_peak_" in metric_id:
             continue
         want = figure["median"]
         assert shown[metric_id] == pytest.approx(want, rel=0.1, abs=1.0), metric_id

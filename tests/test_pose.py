@@ -79,6 +79,26 @@ def test_a_clip_split_over_two_processes_gives_the_same_track(model_path: Path) 
     assert verdicts[0] == verdicts[1] and verdicts[0]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="after the first chunk boundary (8 s) MediaPipe labels the feet differently in 33 % "
+    "of the frames (feet p95 25 px apart, trunk 0.5 px): the landing rules, on 2-3 strides with "
+    "a contact, read ok split and not_measured in one process",
+)
+def test_a_long_real_clip_split_gives_the_verdicts_of_one_process(pose_track) -> None:  # type: ignore[no-untyped-def]
+    from posture.pipeline import analyse_track, run_pose
+    from posture.pose.track import PoseTrack
+    from posture.settings import Settings
+
+    clip = shared_clip("treadmill_side_lab.mp4")
+    split = PoseTrack.load(pose_track(clip))  # estimated as `check` does: split on 2 cores
+    single, info = run_pose(clip, Settings().with_pose(jobs=1))
+    verdicts = [
+        {r.id: r.status for r in analyse_track(t, info, Settings()).rules} for t in (single, split)
+    ]
+    assert verdicts[0] == verdicts[1]
+
+
 def test_chunks_cover_the_clip_once() -> None:
     from posture.pose.parallel import plan_chunks
 

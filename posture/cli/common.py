@@ -34,6 +34,12 @@ ContextOption = Annotated[
 HeightOption = Annotated[
     float | None, typer.Option("--height-cm", help="Runner's height, for cm values.")
 ]
+SpeedOption = Annotated[
+    float | None,
+    typer.Option(
+        "--speed-kmh", help="Running (treadmill) speed, for step length and vertical ratio."
+    ),
+]
 RulesOption = Annotated[
     Path | None, typer.Option("--rules", help="A rules TOML replacing the shipped rules.")
 ]
@@ -103,6 +109,7 @@ def analysis_settings(
     rules: Path | None,
     model: str,
     model_dir: Path | None,
+    speed_kmh: float | None = None,
 ) -> Settings:
     """Settings from the shared options.
 
@@ -112,7 +119,11 @@ def analysis_settings(
     return Settings(
         pose=PoseSettings(model_variant=model, model_dir=model_dir),
         analysis=AnalysisSettings(
-            view=view, context=context, height_cm=height_cm, rules_path=rules
+            view=view,
+            context=context,
+            height_cm=height_cm,
+            rules_path=rules,
+            speed_kmh=speed_kmh,
         ),
     )
 

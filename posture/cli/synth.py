@@ -44,6 +44,9 @@ def synth(
     lateral_sway: Annotated[
         float, typer.Option("--lateral-sway", help="Pelvis side-to-side per stride, cm.")
     ] = 4.0,
+    trunk_roll: Annotated[
+        float, typer.Option("--trunk-roll", help="Trunk side-to-side roll per stride, deg.")
+    ] = 0.0,
     head_yaw_amp: Annotated[
         float, typer.Option("--head-yaw-amp", help="Head shake amplitude, +/- deg.")
     ] = 3.0,
@@ -76,7 +79,8 @@ def synth(
             torso_lean_osc_deg=torso_lean_osc, head_pitch_deg=head_pitch,
             neck_flexion_deg=neck_flexion, shoulder_elevation_cm=shoulder_elevation,
             shoulder_rounding_cm=shoulder_rounding, bounce_cm=bounce,
-            lateral_sway_cm=lateral_sway, head_yaw_amp_deg=head_yaw_amp, cadence_spm=cadence,
+            lateral_sway_cm=lateral_sway, trunk_roll_deg=trunk_roll,
+            head_yaw_amp_deg=head_yaw_amp, cadence_spm=cadence,
             cadence_cv_pct=cadence_cv, speed_mps=speed, resolution_wh=(width, height), fps=fps,
             duration_s=duration, seed=seed, background=background, noise_level=noise,
             subject_frac=subject_frac, supersample=supersample, crf=crf,

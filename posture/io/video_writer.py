@@ -93,7 +93,7 @@ class VideoWriter:
         stream = self._container.add_stream("libx264", rate=self._rate)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         # one thread and no scene-cut randomness keep the bitstream reproducible
-        stream.options = {"crf": f"{self._crf:g}", "preset": "medium", "threads": "1"}
+        stream.options = {"crf": f"{self._crf:g}", "preset": "veryfast", "threads": "1"}
         stream.codec_context.time_base = self._time_base
         self._stream = stream
 

@@ -157,3 +157,189 @@ def detrended_range_all(x: np.ndarray, s: StrideInputs) -> np.ndarray:
     """`(m,)` peak-to-peak of `x` over each stride after removing the line joining its ends."""
     pairs = zip(s.a, s.b, strict=True)
     return np.array([detrended_range(x, a, b) for a, b in pairs], np.float64)
+
+
+def peak_all(x: np.ndarray, s: StrideInputs) -> np.ndarray:
+    """`(m,)` largest value of the frame series `x` over each stride (NaN if any is missing)."""
+    out = []
+    for a, b in zip(s.a, s.b, strict=True):
+        seg = x[round(a) : round(b) + 1]
+        out.append(float(seg.max()) if seg.size >= 3 and np.isfinite(seg).all() else np.nan)
+    return np.array(out, np.float64)
+
+
+_ARMS = (*_SHOULDERS, *_HIPS, LM.LEFT_WRIST, LM.RIGHT_WRIST)
+
+# Torso rocking (issue 13, item 4): the trunk's roll and the shoulder line's tilt, front/rear.
+for _spec in (
+    MetricSpec(
+        "trunk_roll_deg", "deg", FRONT_REAR, "frame", "Trunk roll", "roll",
+        "hip-mid -> shoulder-mid from vertical in the image, + toward image right",
+        lambda f: g.trunk_roll_deg(f.lm), landmarks=_TRUNK, plot_min_range=10.0,
+    ),
+    MetricSpec(
+        "shoulder_tilt_deg", "deg", FRONT_REAR, "frame", "Shoulder-line tilt", "tilt",
+        "shoulder line from horizontal, + image-right shoulder higher",
+        lambda f: g.shoulder_tilt_deg(f.lm), landmarks=_SHOULDERS, plot_min_range=10.0,
+    ),
+    MetricSpec(
+        "arm_crossing_pct_shoulder", "% shoulder", FRONT_REAR, "frame", "Arm crossing",
+        "arm cross", "furthest wrist past the body's midline, % shoulder width (+ crossing)",
+        lambda f: g.arm_crossing_pct_shoulder(f.lm), landmarks=_ARMS, plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "trunk_roll_range_deg", "deg", FRONT_REAR, "stride", "Torso rocking", "rocking",
+        "peak-to-peak trunk roll per stride",
+        lambda s: plain_range_all(s.frames["trunk_roll_deg"], s),
+        landmarks=_TRUNK, panel=True, plot_min_range=6.0, accuracy=Accuracy(2.0),
+    ),
+    MetricSpec(
+        "shoulder_tilt_range_deg", "deg", FRONT_REAR, "stride", "Shoulder rocking",
+        "shoulder rock", "peak-to-peak shoulder-line tilt per stride",
+        lambda s: plain_range_all(s.frames["shoulder_tilt_deg"], s),
+        landmarks=_SHOULDERS, plot_min_range=6.0, accuracy=Accuracy(2.0),
+    ),
+    MetricSpec(
+        "arm_crossing_peak_pct_shoulder", "% shoulder", ("front",), "stride",
+        "Arms crossing the midline", "arm cross",
+        "furthest a wrist passes the body's midline per stride, % shoulder width (informative)",
+        lambda s: peak_all(s.frames["arm_crossing_pct_shoulder"], s),
+        landmarks=_ARMS, plot_min_range=20.0,
+    ),
+):  # fmt: skip
+    register(_spec)
+
+
+_LAST_EVENTS: list[tuple[np.ndarray, str, dict[str, np.ndarray]]] = []
+
+
+def _events(f: FrameInputs, which: str, key: str) -> np.ndarray:
+    """One of `contacts.at_events` for this clip's landmarks, computed once per clip."""
+    from posture.metrics.contacts import at_events
+
+    src = f.lm if f.raw is None else f.raw
+    for lm, w, values in _LAST_EVENTS:
+        if lm is src and w == which:
+            return values[key]
+    values = at_events(src, np.where(f.view == "side", f.forward, np.nan), which)
+    kept = [e for e in _LAST_EVENTS if e[0] is src][-1:]
+    _LAST_EVENTS[:] = [*kept, (src, which, values)]
+    return values[key]
+
+
+def nanmedian_all(x: np.ndarray, s: StrideInputs) -> np.ndarray:
+    """`(m,)` median of the finite values of the sparse frame series `x` in each stride."""
+    out = []
+    for a, b in zip(s.a, s.b, strict=True):
+        seg = x[round(a) : round(b) + 1]
+        seg = seg[np.isfinite(seg)]
+        out.append(float(np.median(seg)) if seg.size else np.nan)
+    return np.array(out, np.float64)
+
+
+#: frame metrics that are NaN except on foot-event frames (live shows the latest event).
+EVENT_FRAME_METRICS = (
+    "contact_overstride_pct_leg",
+    "contact_knee_flexion_deg",
+    "contact_shin_deg",
+    "contact_foot_angle_deg",
+    "toeoff_hip_extension_deg",
+)
+_LEG = (*_HIPS, LM.LEFT_KNEE, LM.RIGHT_KNEE, LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
+_FEET = (LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX)
+
+# Landing and hips forward (issue 13, items 1-3), side view: values at each foot's initial
+# contact / toe-off (frame series, NaN between events) and their median per stride.
+for _spec in (
+    MetricSpec(
+        "contact_overstride_pct_leg", "% leg", SIDE, "frame", "Overstride at contact",
+        "overstride", "heel ahead of the hip-mid at each initial contact, % leg (event frames)",
+        lambda f: _events(f, "contact", "overstride"), landmarks=(*_LEG, *_FEET),
+        plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "contact_knee_flexion_deg", "deg", SIDE, "frame", "Knee at contact", "knee",
+        "landing leg's knee flexion at each initial contact (event frames)",
+        lambda f: _events(f, "contact", "knee"), landmarks=(*_LEG, *_FEET),
+        plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "contact_shin_deg", "deg", SIDE, "frame", "Shin at contact", "shin",
+        "landing shin from vertical at each initial contact, + ankle ahead of the knee",
+        lambda f: _events(f, "contact", "shin"), landmarks=(*_LEG, *_FEET),
+        plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "contact_foot_angle_deg", "deg", SIDE, "frame", "Foot angle at contact", "foot",
+        "heel -> toe above horizontal at each initial contact, + toe up (heel first)",
+        lambda f: _events(f, "contact", "foot"), landmarks=(*_LEG, *_FEET),
+        plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "toeoff_hip_extension_deg", "deg", SIDE, "frame", "Hip extension at toe-off",
+        "hip ext", "thigh (hip -> knee) behind vertical at each toe-off, + knee behind the hip",
+        lambda f: _events(f, "toeoff", "hip_ext"), landmarks=(*_LEG, *_FEET),
+        plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "overstride_pct_leg", "% leg", SIDE, "stride", "Overstride", "overstride",
+        "heel ahead of the hips at initial contact, % leg (median of the stride's contacts)",
+        lambda s: nanmedian_all(s.frames["contact_overstride_pct_leg"], s),
+        landmarks=(*_LEG, *_FEET), panel=True, plot_min_range=20.0, accuracy=Accuracy(2.0),
+    ),
+    MetricSpec(
+        "overstride_cm", "cm", SIDE, "stride", "Overstride (cm)", "overstride",
+        "heel ahead of the hips at initial contact, cm",
+        lambda s: nanmedian_all(s.frames["contact_overstride_pct_leg"], s)
+        * s.scale.leg_length_cm / 100.0,
+        landmarks=(*_LEG, *_FEET), plot_min_range=15.0,
+    ),
+    MetricSpec(
+        "knee_flexion_at_contact_deg", "deg", SIDE, "stride", "Knee bend at landing",
+        "knee", "knee flexion at initial contact (median of the stride's contacts)",
+        lambda s: nanmedian_all(s.frames["contact_knee_flexion_deg"], s),
+        landmarks=(*_LEG, *_FEET),  plot_min_range=20.0, accuracy=Accuracy(5.0),
+    ),
+    MetricSpec(
+        "shin_angle_at_contact_deg", "deg", SIDE, "stride", "Shin angle at landing", "shin",
+        "shin from vertical at initial contact, + ankle ahead of the knee",
+        lambda s: nanmedian_all(s.frames["contact_shin_deg"], s),
+        landmarks=(*_LEG, *_FEET), plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "foot_strike_angle_deg", "deg", SIDE, "stride", "Foot strike angle", "strike",
+        "foot angle at initial contact, + toe up: > 8 rearfoot, -1.6..8 midfoot, < -1.6 forefoot",
+        lambda s: nanmedian_all(s.frames["contact_foot_angle_deg"], s),
+        landmarks=(*_LEG, *_FEET), plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "hip_extension_deg", "deg", SIDE, "stride", "Hip extension at toe-off", "hip ext",
+        "thigh behind vertical at toe-off (median of the stride's toe-offs)",
+        lambda s: nanmedian_all(s.frames["toeoff_hip_extension_deg"], s),
+        landmarks=(*_LEG, *_FEET),  plot_min_range=20.0,
+    ),
+):  # fmt: skip
+    register(_spec)
+
+
+def _step_length_cm(s: StepInputs) -> np.ndarray:
+    return s.speed_mps * s.dt_ms / 1000.0 * 100.0
+
+
+# Step length and vertical ratio (issue 13, item 8): with `--speed-kmh` (a treadmill's speed).
+for _spec in (
+    MetricSpec(
+        "step_length_cm", "cm", ALL_VIEWS, "step", "Step length", "step",
+        "speed (--speed-kmh) x step time: ground covered from one foot's contact to the other's",
+        _step_length_cm, landmarks=_SHOULDERS, plot_min_range=20.0, step_timing=True,
+        camera_sensitive=True,
+    ),
+    MetricSpec(
+        "vertical_ratio_pct", "%", ALL_VIEWS, "step", "Vertical ratio", "vert ratio",
+        "vertical bounce / step length, % (Garmin's vertical ratio; needs --speed-kmh)",
+        lambda s: s.values["vertical_bounce_cm"] / _step_length_cm(s) * 100.0,
+        landmarks=(*_SHOULDERS, *_LEGS), plot_min_range=4.0, step_timing=True,
+        camera_sensitive=True,
+    ),
+):  # fmt: skip
+    register(_spec)

@@ -38,7 +38,11 @@ def gate_landmarks(landmarks: np.ndarray, visibility_min: float) -> np.ndarray:
 
 
 def frame_metrics(
-    lm: np.ndarray, view: np.ndarray, forward: np.ndarray, cfg: MetricConfig
+    lm: np.ndarray,
+    view: np.ndarray,
+    forward: np.ndarray,
+    cfg: MetricConfig,
+    raw: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Every registered frame metric `(n,)` from smoothed landmarks `lm` `(n, 33, C)`.
 
@@ -47,11 +51,12 @@ def frame_metrics(
         view: `(n,)` str view per frame (`side`, `front`, `rear`, or `""`).
         forward: `(n,)` +1 / -1 travel direction on screen (NaN outside side views).
         cfg: metric constants.
+        raw: the gated landmarks before smoothing, for the foot events (None: `lm`).
 
     Returns:
         Metric id -> `(n,)`, NaN where the frame's view does not allow the metric.
     """
-    inputs = FrameInputs(lm, view, forward, cfg)
+    inputs = FrameInputs(lm, view, forward, cfg, raw=raw)
     for spec in specs("frame"):
         with np.errstate(invalid="ignore", divide="ignore"):
             value = np.asarray(spec.compute(inputs), np.float64)
@@ -133,14 +138,15 @@ def analyse(
     lm[..., :3] = make_smoother(smoother, cfg).smooth(t, gated[..., :3])
     labels, segments = detect_views(t, lm, cfg.view, settings.view)
     views, forward = frame_views(labels)
-    frames = frame_metrics(lm, views, forward, cfg)
+    frames = frame_metrics(lm, views, forward, cfg, raw=gated)
     scale = body_scale(lm, track.world_landmarks_m, cfg.body, settings.height_cm)
     signal = gait_signal(lm)
     signal[views == ""] = np.nan
     # No step spans a cut between shots: the signal stops at each cut.
     signal[camera.cut | np.roll(camera.cut, -1)] = np.nan
     steps = detect_steps(t, signal[:, 1], cfg.steps)
-    gait = gait_tables(t, steps, signal, frames, views, scale, cfg)
+    speed_mps = None if settings.speed_kmh is None else settings.speed_kmh / 3.6
+    gait = gait_tables(t, steps, signal, frames, views, scale, cfg, speed_mps=speed_mps)
     detected = track.detected & keep
     # A typical stride on the clip's own clock (slow motion stretches it) from the raw step
     # events: the window the activity is read over.

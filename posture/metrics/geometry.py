@@ -170,3 +170,38 @@ def width_ratio(lm: np.ndarray) -> np.ndarray:
     hw = np.abs(lm[..., LM.LEFT_HIP, 0] - lm[..., LM.RIGHT_HIP, 0])
     with np.errstate(divide="ignore", invalid="ignore"):
         return (sw + hw) / (2.0 * torso_length_px(lm))
+
+
+def trunk_roll_deg(lm: np.ndarray) -> np.ndarray:
+    """Front/rear view: hip-mid -> shoulder-mid from vertical in the image, + toward image +x."""
+    return from_vertical_deg(shoulder_mid(lm) - hip_mid(lm), 1.0)
+
+
+def shoulder_tilt_deg(lm: np.ndarray) -> np.ndarray:
+    """Front/rear view: the shoulder line from horizontal, + the image-right shoulder higher.
+
+    Measured from the shoulder on the image's left to the one on its right, so the sign does
+    not depend on which way the runner faces or on MediaPipe's left/right labels.
+    """
+    ls, rs = lm[..., LM.LEFT_SHOULDER, :2], lm[..., LM.RIGHT_SHOULDER, :2]
+    left_first = ls[..., 0] <= rs[..., 0]
+    a = np.where(left_first[..., None], ls, rs)
+    b = np.where(left_first[..., None], rs, ls)
+    d = b - a
+    return np.degrees(np.arctan2(-d[..., 1], d[..., 0]))
+
+
+def arm_crossing_pct_shoulder(lm: np.ndarray) -> np.ndarray:
+    """Front/rear view: how far the wrist that reaches furthest passes the body's midline.
+
+    Each wrist's distance past the shoulder-mid -> hip-mid midline toward the other side, in %
+    of shoulder width; 0 or below means neither wrist crosses. The larger of the two.
+    """
+    mid_x = (shoulder_mid(lm)[..., 0] + hip_mid(lm)[..., 0]) / 2.0
+    ls_x, rs_x = lm[..., LM.LEFT_SHOULDER, 0], lm[..., LM.RIGHT_SHOULDER, 0]
+    width = np.abs(rs_x - ls_x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        own_l = np.sign(ls_x - mid_x)  # the side the left arm belongs to
+        cross_l = (mid_x - lm[..., LM.LEFT_WRIST, 0]) * own_l
+        cross_r = (mid_x - lm[..., LM.RIGHT_WRIST, 0]) * -own_l
+        return np.fmax(cross_l, cross_r) / width * 100.0

@@ -109,6 +109,8 @@ class FrameInputs:
         forward: `(n,)` +1 travelling toward image +x, -1 toward -x, NaN outside side views.
         config: metric constants.
         values: the frame metrics computed so far (registry order), id -> `(n,)`.
+        raw: `(n, 33, C)` the gated landmarks before smoothing (None: use `lm`). Foot events
+            read them: smoothing blends the legs where MediaPipe swaps their labels.
     """
 
     lm: np.ndarray
@@ -116,6 +118,7 @@ class FrameInputs:
     forward: np.ndarray
     config: MetricConfig
     values: dict[str, np.ndarray] = field(default_factory=dict)
+    raw: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ class StepInputs:
         body_y_px: `(n,)` the gait signal's vertical coordinate (image y, down).
         scale: the body scale.
         values: the step metrics computed so far, id -> `(k,)`.
+        speed_mps: the running speed (`--speed-kmh`); NaN when not given.
     """
 
     a: np.ndarray
@@ -136,6 +140,7 @@ class StepInputs:
     body_y_px: np.ndarray
     scale: BodyScale
     values: dict[str, np.ndarray] = field(default_factory=dict)
+    speed_mps: float = float("nan")
 
     @cached_property
     def rise_px(self) -> np.ndarray:

@@ -16,6 +16,7 @@ import numpy as np
 
 from posture.metrics.activity import classify_activity
 from posture.metrics.analysis import MetricSummary, central_value, window_figure
+from posture.metrics.catalog import EVENT_FRAME_METRICS
 from posture.metrics.compute import frame_metrics, frame_views, gate_landmarks
 from posture.metrics.config import MetricConfig, default_config
 from posture.metrics.gait import detect_steps
@@ -85,6 +86,8 @@ class GaitWindow:
         self._tables: GaitTables | None = None
         #: The activity of the window's latest frame (`activity.ACTIVITIES`), None at first.
         self.activity: str | None = None
+        #: the latest finite value of each event metric in the window (foot contacts).
+        self.events: dict[str, float] = {}
 
     def update(
         self, t_ms: float, lm_row: np.ndarray, world_row: np.ndarray, view: str, forward: float
@@ -109,7 +112,10 @@ class GaitWindow:
         if self._calls % _REFRESH_EVERY < GAIT_EVERY:
             world = np.stack([r[2] for r in rows])
             self.scale = body_scale(lm, world, self.config.body, self.height_cm)
-        frames = frame_metrics(lm, views, forward, self.config)
+        frames = frame_metrics(lm, views, forward, self.config, raw=gated)
+        for k in EVENT_FRAME_METRICS:
+            seen = frames[k][np.isfinite(frames[k])]
+            self.events[k] = float(seen[-1]) if seen.size else np.nan
         signal = gait_signal(lm)
         signal[views == ""] = np.nan
         steps = detect_steps(t, signal[:, 1], self.config.steps)
@@ -225,6 +231,8 @@ class LiveAnalyser:
         frames = {k: float(v[0]) for k, v in frame_metrics(lm, views, forward, self.config).items()}
         world = np.full((N_LANDMARKS, 3), np.nan) if world_row is None else world_row
         tables = self.gait.update(timestamp_ms, gated[0], world, str(views[0]), float(forward[0]))
+        # event metrics (NaN between events): the window's latest event
+        frames |= {k: self.gait.events.get(k, np.nan) for k in EVENT_FRAME_METRICS}
         values = frames | {s.id: _latest(s.id, tables) for s in specs() if s.level != "frame"}
         height = self._height.update(float(gait_signal(lm)[0, 1]) if label else np.nan)
         height *= self.gait.scale.cm_per_px

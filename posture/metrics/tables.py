@@ -60,14 +60,15 @@ def _masked(spec: MetricSpec, values: np.ndarray, views: np.ndarray) -> np.ndarr
 
 def step_table(
     t: np.ndarray, steps: Steps, body_y_px: np.ndarray, views: np.ndarray, scale: BodyScale,
-    cfg: MetricConfig,
+    cfg: MetricConfig, speed_mps: float | None = None,
 ) -> tuple[IntervalTable, np.ndarray]:  # fmt: skip
     """Every step metric per plausible step interval, and each interval's start event."""
     start, good = steps.intervals(cfg.steps.outlier_fraction)
     start = start[good]
     a, b = steps.index[start], steps.index[start + 1]
     t0, t1 = steps.time_ms[start], steps.time_ms[start + 1]
-    inputs = StepInputs(a, b, t1 - t0, body_y_px, scale)
+    speed = np.nan if speed_mps is None else speed_mps
+    inputs = StepInputs(a, b, t1 - t0, body_y_px, scale, speed_mps=speed)
     step_views = _views_of(a, b, views)
     for spec in specs("step"):
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -116,7 +117,7 @@ def _clip_values(
 
 def gait_tables(
     t: np.ndarray, steps: Steps, signal_px: np.ndarray, frames: dict[str, np.ndarray],
-    views: np.ndarray, scale: BodyScale, cfg: MetricConfig,
+    views: np.ndarray, scale: BodyScale, cfg: MetricConfig, speed_mps: float | None = None,
 ) -> GaitTables:  # fmt: skip
     """Step, stride and clip values of every registered metric and their per-frame painting.
 
@@ -128,9 +129,10 @@ def gait_tables(
         views: `(n,)` str view per frame.
         scale: the body scale.
         cfg: metric constants.
+        speed_mps: the running speed (`--speed-kmh`), for step length; None: not known.
     """
     n = t.size
-    step_tab, step_start = step_table(t, steps, signal_px[:, 1], views, scale, cfg)
+    step_tab, step_start = step_table(t, steps, signal_px[:, 1], views, scale, cfg, speed_mps)
     notes = _check_cadence(step_tab.values, cfg)
     bounds = stride_bounds(steps, cfg.steps.outlier_fraction)
     e0 = np.array([a for a, _ in bounds], np.int64)

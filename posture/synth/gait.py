@@ -79,6 +79,7 @@ class BodyOscillation:
     pelvis_yaw_deg: float
     thorax_yaw_deg: float
     trunk_lean_deg: float
+    trunk_roll_deg: float  # + tips the trunk toward the body's left (+z)
     head_yaw_deg: float
     arm_fwd_deg: tuple[float, float]  # (left, right) upper arm, relative to the trunk
     elbow_deg: tuple[float, float]
@@ -116,6 +117,8 @@ def oscillation(
         pelvis_yaw_deg=pelvis_yaw,
         thorax_yaw_deg=THORAX_YAW_GAIN * pelvis_yaw,
         trunk_lean_deg=lean,
+        # over the stance foot at mid-stance, like the pelvis sway (left stance: toward +z)
+        trunk_roll_deg=sign * params.trunk_roll_deg / 2.0 * math.cos(math.pi * (s - TROUGH_S)),
         head_yaw_deg=sign * params.head_yaw_amp_deg * math.sin(math.pi * (s - TROUGH_S)),
         arm_fwd_deg=(ARM_SWING_MEAN_DEG + swing, ARM_SWING_MEAN_DEG - swing),
         elbow_deg=(ELBOW_MEAN_DEG + elbow, ELBOW_MEAN_DEG - elbow),

@@ -29,6 +29,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "shoulder_rounding_cm": (0.0, 10.0),
     "bounce_cm": (2.0, 18.0),
     "lateral_sway_cm": (0.0, 25.0),
+    "trunk_roll_deg": (0.0, 30.0),
     "head_yaw_amp_deg": (0.0, 45.0),
     "cadence_spm": (120.0, 220.0),
     "cadence_cv_pct": (0.0, 20.0),
@@ -62,6 +63,7 @@ class SynthParams:
         shoulder_rounding_cm: shoulder joints carried forward of the trunk line.
         bounce_cm: pelvis (hip-joint midpoint) vertical peak-to-trough per step.
         lateral_sway_cm: pelvis side-to-side peak-to-peak per stride.
+        trunk_roll_deg: trunk side-to-side roll (over the stance foot) peak-to-peak per stride.
         head_yaw_amp_deg: amplitude (+/-) of the once-per-stride head shake.
         cadence_spm: mean steps per minute.
         cadence_cv_pct: step-interval coefficient of variation, drawn per step from `seed`.
@@ -87,6 +89,7 @@ class SynthParams:
     shoulder_rounding_cm: float = 0.0
     bounce_cm: float = 7.0
     lateral_sway_cm: float = 4.0
+    trunk_roll_deg: float = 0.0
     head_yaw_amp_deg: float = 3.0
     cadence_spm: float = 170.0
     cadence_cv_pct: float = 2.0

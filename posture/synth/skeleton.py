@@ -42,6 +42,12 @@ def rot_pitch(deg: float) -> np.ndarray:
     return np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]])
 
 
+def rot_roll(deg: float) -> np.ndarray:
+    """Rotation about the forward axis; + tips up (0, 1, 0) toward the left (+z)."""
+    c, s = math.cos(math.radians(deg)), math.sin(math.radians(deg))
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+
 def rot_yaw(deg: float) -> np.ndarray:
     """Rotation about the vertical axis; + turns forward (1, 0, 0) toward the left (+z)."""
     c, s = math.cos(math.radians(deg)), math.sin(math.radians(deg))
@@ -94,7 +100,8 @@ class SkeletonModel:
     def at(self, t_s: float) -> Skeleton:
         """The full skeleton at `t_s`."""
         o = self.osc(t_s)
-        trunk_rot = rot_pitch(o.trunk_lean_deg) @ rot_yaw(o.thorax_yaw_deg)
+        trunk_rot = rot_roll(o.trunk_roll_deg) @ rot_pitch(o.trunk_lean_deg)
+        trunk_rot = trunk_rot @ rot_yaw(o.thorax_yaw_deg)
         # lumbopelvic rhythm: the lumbar spine takes about half of a forward lean, so the
         # pelvis tilts less than the thorax
         pelvis_rot = rot_pitch(0.5 * o.trunk_lean_deg) @ rot_yaw(o.pelvis_yaw_deg)

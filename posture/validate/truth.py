@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from posture.metrics import geometry as g
 from posture.metrics.registry import METRICS
 from posture.pose.landmarks import LM
 from posture.rules.engine import is_exempt, level_of
@@ -97,6 +98,54 @@ def _stride_ranges(series: np.ndarray, t_ms: np.ndarray, strides: list[dict[str,
     return out
 
 
+def _stride_peaks(series: np.ndarray, t_ms: np.ndarray, strides: list[dict[str, Any]]) -> list:
+    out = []
+    for s in strides:
+        inside = (t_ms >= s["start_ms"]) & (t_ms < s["end_ms"])
+        if s["complete"] and inside.any():
+            out.append(float(np.max(series[inside])))
+    return out
+
+
+def _landing_truth(
+    lm: np.ndarray, t_ms: np.ndarray, steps: list[dict[str, Any]], stance: np.ndarray, fwd: float
+) -> dict[str, float]:
+    """True landing values at each true foot strike and hip extension at each true toe-off."""
+    from posture.metrics.contacts import _side, knee_flexion_deg
+
+    hip_x = g.hip_mid(lm)[:, 0]
+    leg = leg_length_px_true(lm)
+    vals: dict[str, list[float]] = {k: [] for k in ("over", "knee", "shin", "foot", "hip")}
+    for st in steps:
+        if st.get("foot") not in ("left", "right"):
+            continue
+        i = int(np.argmin(np.abs(t_ms - st["strike_ms"])))
+        p = {k: v[i] for k, v in _side(lm, 0 if st["foot"] == "left" else 1).items()}
+        vals["over"].append(float(fwd * (p["heel"][0] - hip_x[i]) / leg * 100.0))
+        vals["knee"].append(float(knee_flexion_deg(p["hip"], p["knee"], p["ankle"])))
+        vals["shin"].append(float(-g.from_vertical_deg(p["knee"] - p["ankle"], fwd)))
+        v = p["toe"] - p["heel"]
+        vals["foot"].append(float(np.degrees(np.arctan2(-v[1], fwd * v[0]))))
+    for i in range(len(stance) - 1):
+        if stance[i] in ("left", "right") and stance[i + 1] != stance[i]:
+            p = {k: v[i] for k, v in _side(lm, 0 if stance[i] == "left" else 1).items()}
+            vals["hip"].append(float(g.from_vertical_deg(p["hip"] - p["knee"], fwd)))
+    return {
+        "overstride_pct_leg": _median(vals["over"]),
+        "knee_flexion_at_contact_deg": _median(vals["knee"]),
+        "shin_angle_at_contact_deg": _median(vals["shin"]),
+        "foot_strike_angle_deg": _median(vals["foot"]),
+        "hip_extension_deg": _median(vals["hip"]),
+    }
+
+
+def leg_length_px_true(lm: np.ndarray) -> float:
+    """Median hip -> knee -> ankle length of the true skeleton, pixels."""
+    from posture.metrics.contacts import leg_px
+
+    return leg_px(lm)
+
+
 def _median(values: list[float] | np.ndarray) -> float:
     arr = np.asarray(values, dtype=float)
     return float(np.median(arr)) if arr.size else math.nan
@@ -131,7 +180,20 @@ def true_values(truth: dict[str, Any]) -> TrueValues:
         # steps per minute over the clip (60 / mean interval), as the report gives it
         "cadence_spm": 60000.0 / float(np.mean(np.diff(strikes))) if strikes.size > 1 else math.nan,
         "cadence_cv_pct": float(truth["clip"]["cadence_cv_pct"] or math.nan),
+        # torso rocking from the generator's projected skeleton (the same formulas)
+        "trunk_roll_deg": _median(g.trunk_roll_deg(lm)),
+        "shoulder_tilt_deg": _median(g.shoulder_tilt_deg(lm)),
+        "arm_crossing_pct_shoulder": _median(g.arm_crossing_pct_shoulder(lm)),
+        "trunk_roll_range_deg": _median(_stride_ranges(g.trunk_roll_deg(lm), t_ms, strides)),
+        "shoulder_tilt_range_deg": _median(_stride_ranges(g.shoulder_tilt_deg(lm), t_ms, strides)),
+        "arm_crossing_peak_pct_shoulder": _median(
+            _stride_peaks(g.arm_crossing_pct_shoulder(lm), t_ms, strides)
+        ),
     }
+    if view == "side":
+        v |= _landing_truth(lm, t_ms, steps, np.asarray(frames["stance"]), forward)
+    # no truth (yet) for the rest, e.g. step length needs --speed-kmh, which validate never gives
+    v |= {k: math.nan for k in METRICS if k not in v}
     for k in v:
         if view not in METRICS[k].views:
             v[k] = math.nan

@@ -1,0 +1,128 @@
+"""Torso rocking, arm crossing (issue 13): pure formulas on arrays and the generator's knob."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posture.metrics import geometry as g
+from posture.metrics.catalog import peak_all
+from posture.metrics.inputs import StrideInputs
+from posture.pose.landmarks import LM
+from posture.synth import SynthParams
+from posture.synth.clip import ClipModel
+from posture.synth.truth import compute_truth
+
+
+def _upright(n: int = 1) -> np.ndarray:
+    """Front-view landmarks: shoulders at y=100 (x 80/120), hips at y=200 (x 90/110)."""
+    lm = np.full((n, 33, 2), np.nan)
+    lm[:, LM.LEFT_SHOULDER] = (120.0, 100.0)  # facing the camera: left shoulder on image right
+    lm[:, LM.RIGHT_SHOULDER] = (80.0, 100.0)
+    lm[:, LM.LEFT_HIP] = (110.0, 200.0)
+    lm[:, LM.RIGHT_HIP] = (90.0, 200.0)
+    lm[:, LM.LEFT_WRIST] = (125.0, 180.0)
+    lm[:, LM.RIGHT_WRIST] = (75.0, 180.0)
+    return lm
+
+
+def test_trunk_roll_reads_the_tilt_of_the_hip_to_shoulder_line() -> None:
+    lm = _upright()
+    assert g.trunk_roll_deg(lm)[0] == pytest.approx(0.0)
+    lm[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], 0] += 100.0 * np.tan(np.radians(8.0))
+    assert g.trunk_roll_deg(lm)[0] == pytest.approx(8.0)
+
+
+def test_shoulder_tilt_does_not_depend_on_the_left_right_labels() -> None:
+    lm = _upright()
+    lm[:, LM.LEFT_SHOULDER, 1] -= 40.0 * np.tan(np.radians(5.0))  # image-right shoulder higher
+    tilt = g.shoulder_tilt_deg(lm)[0]
+    swapped = lm[:, [*range(33)]].copy()
+    swapped[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]] = lm[:, [LM.RIGHT_SHOULDER, LM.LEFT_SHOULDER]]
+    assert tilt == pytest.approx(5.0)
+    assert g.shoulder_tilt_deg(swapped)[0] == pytest.approx(tilt)
+
+
+def test_arm_crossing_is_positive_only_past_the_midline() -> None:
+    lm = _upright()
+    assert g.arm_crossing_pct_shoulder(lm)[0] < 0  # both wrists outside the shoulders
+    lm[:, LM.RIGHT_WRIST, 0] = 110.0  # right wrist 10 px past the midline (x = 100)
+    assert g.arm_crossing_pct_shoulder(lm)[0] == pytest.approx(25.0)  # of a 40 px width
+
+
+def test_peak_all_takes_each_strides_largest_value_and_refuses_gaps() -> None:
+    x = np.array([0.0, 1.0, 5.0, 2.0, 0.0, 3.0, np.nan, 1.0])
+    s = StrideInputs(
+        a=np.array([0.0, 4.0]), b=np.array([4.0, 7.0]), view=np.array(["front"] * 2),
+        signal_px=np.zeros((8, 2)), frames={}, scale=None,  # type: ignore[arg-type]
+    )  # fmt: skip
+    out = peak_all(x, s)
+    assert out[0] == 5.0 and np.isnan(out[1])
+
+
+def test_synth_trunk_roll_knob_gives_that_range_per_stride() -> None:
+    clip = ClipModel.build(SynthParams(view="front", duration_s=1.5, trunk_roll_deg=10.0))
+    truth = compute_truth(clip)
+    roll = g.trunk_roll_deg(truth.landmarks_px)
+    # peak-to-peak over the clip (more than one stride) close to the knob
+    assert float(np.ptp(roll)) == pytest.approx(10.0, abs=1.5)
+
+
+def test_contacts_on_the_true_skeleton_come_just_before_each_strike() -> None:
+    from posture.metrics import contacts
+
+    clip = ClipModel.build(SynthParams(view="side_right", duration_s=2.0, fps=60.0))
+    truth = compute_truth(clip)
+    lm, t_ms = truth.landmarks_px, truth.timestamps_ms
+    ic, _ = contacts.reach_events(lm, np.ones(t_ms.size))
+    found = t_ms[ic.any(axis=1)]
+    strikes = np.array([s["strike_ms"] for s in truth.steps])
+    inside = strikes[(strikes > found.min() - 50) & (strikes < found.max() + 50)]
+    assert inside.size >= 3
+    lag = np.array([found[np.argmin(np.abs(found - s))] - s for s in inside])
+    # Zeni's heel reach leads the strike by about 2 frames at 60 frames/s, never more than 4
+    assert (lag <= 0).all() and (lag > -4 * 1000 / 60).all()
+
+
+def test_landing_values_at_contact_are_plausible_on_the_true_skeleton() -> None:
+    from posture.metrics import contacts
+
+    clip = ClipModel.build(SynthParams(view="side_right", duration_s=2.0, fps=60.0))
+    lm = compute_truth(clip).landmarks_px
+    ev = contacts.at_events(lm, np.ones(lm.shape[0]), "contact")
+    over, knee = ev["overstride"], ev["knee"]
+    assert np.isfinite(over).sum() >= 3
+    assert 10.0 < np.nanmedian(over) < 35.0  # the generator lands ~20 % leg ahead
+    assert 10.0 < np.nanmedian(knee) < 35.0  # and with the knee bent ~17-24 deg
+
+
+def test_knee_flexion_is_zero_for_a_straight_leg_and_90_for_a_right_angle() -> None:
+    from posture.metrics.contacts import knee_flexion_deg
+
+    hip, knee = np.array([0.0, 0.0]), np.array([0.0, 10.0])
+    assert knee_flexion_deg(hip, knee, np.array([0.0, 20.0])) == pytest.approx(0.0, abs=1e-6)
+    assert knee_flexion_deg(hip, knee, np.array([10.0, 10.0])) == pytest.approx(90.0)
+
+
+def test_step_length_and_vertical_ratio_from_the_given_speed() -> None:
+    from posture.metrics.inputs import StepInputs
+    from posture.metrics.registry import METRICS
+
+    s = StepInputs(
+        a=np.array([0.0]), b=np.array([10.0]), dt_ms=np.array([350.0]),
+        body_y_px=np.zeros(11), scale=None, speed_mps=3.0,  # type: ignore[arg-type]
+        values={"vertical_bounce_cm": np.array([8.4])},
+    )  # fmt: skip
+    assert METRICS["step_length_cm"].compute(s)[0] == pytest.approx(105.0)
+    assert METRICS["vertical_ratio_pct"].compute(s)[0] == pytest.approx(8.0)
+    unknown = StepInputs(s.a, s.b, s.dt_ms, s.body_y_px, s.scale, dict(s.values))
+    assert np.isnan(METRICS["step_length_cm"].compute(unknown)[0])
+
+
+def test_speed_outside_running_speeds_is_refused() -> None:
+    from posture.errors import UsageError
+    from posture.settings import AnalysisSettings
+
+    assert AnalysisSettings(speed_kmh=11.5).speed_kmh == 11.5
+    with pytest.raises(UsageError, match="speed"):
+        AnalysisSettings(speed_kmh=100.0)
