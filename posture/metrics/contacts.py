@@ -109,9 +109,18 @@ def reach_events(lm: np.ndarray, forward: np.ndarray) -> tuple[np.ndarray, np.nd
         peaks = local_peaks(lead)
         which = np.where(np.nan_to_num(reach[:, 0], nan=-np.inf) >= np.nan_to_num(
             reach[:, 1], nan=-np.inf), 0, 1)  # fmt: skip
-        # a reach peak in the air (a swinging foot) is not a contact
-        out[peaks, 0] = (which[peaks] == 0) & down[peaks, 0]
-        out[peaks, 1] = (which[peaks] == 1) & down[peaks, 1]
+        if out is ic:
+            # a reach peak in the air (a swinging foot) is not a contact
+            out[peaks, 0] = (which[peaks] == 0) & down[peaks, 0]
+            out[peaks, 1] = (which[peaks] == 1) & down[peaks, 1]
+            continue
+        # The toe keeps moving back for a frame or two after it leaves the ground (the foot
+        # rolls up): the toe-off is the last frame before the peak with that toe down.
+        for t in np.flatnonzero(peaks):
+            s = int(which[t])
+            back = np.flatnonzero(down[max(0, t - PEAK_HALF_WINDOW) : t + 1, s])
+            if back.size:
+                out[max(0, t - PEAK_HALF_WINDOW) + int(back[-1]), s] = True
     return ic, to
 
 
