@@ -116,11 +116,11 @@ def reach_events(lm: np.ndarray, forward: np.ndarray) -> tuple[np.ndarray, np.nd
             continue
         # The toe keeps moving back for a frame or two after it leaves the ground (the foot
         # rolls up): the toe-off is the last frame before the peak with that toe down.
-        for t in np.flatnonzero(peaks):
-            s = int(which[t])
-            back = np.flatnonzero(down[max(0, t - PEAK_HALF_WINDOW) : t + 1, s])
+        for t in np.flatnonzero(peaks).tolist():
+            s, start = int(which[t]), max(0, t - PEAK_HALF_WINDOW)
+            back = np.flatnonzero(down[start : t + 1, s])
             if back.size:
-                out[max(0, t - PEAK_HALF_WINDOW) + int(back[-1]), s] = True
+                out[start + int(back[-1]), s] = True
     return ic, to
 
 
