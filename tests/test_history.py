@@ -328,7 +328,8 @@ def test_history_command_shows_runs_and_trends(reports: dict[str, Path]) -> None
 
     result = runner.invoke(cli, ["history", "--metric", "torso_lean_deg"], env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output
-    assert "15.42 deg" in result.stdout and "cadence_spm" not in result.stdout
+    want = _report(lean)["metrics"]["torso_lean_deg"]["median"]
+    assert f"{want:.2f} deg" in result.stdout and "cadence_spm" not in result.stdout
 
 
 def test_history_command_on_empty_and_bad_input(history_db: Path) -> None:

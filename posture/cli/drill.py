@@ -17,6 +17,7 @@ from posture.cli.common import (
     ModelDirOption,
     ModelOption,
     QuietOption,
+    RunnerOption,
     byte_callback,
     exit_with,
     frame_callback,
@@ -65,6 +66,7 @@ def drill(
     history: Annotated[
         bool, typer.Option("--history/--no-history", help="Add the session to `posture history`.")
     ] = True,
+    runner: RunnerOption = None,
     model: ModelOption = DEFAULT_MODEL,
     model_dir: ModelDirOption = None,
     quiet: QuietOption = False,
@@ -92,15 +94,15 @@ def drill(
 
         run_drill_live(chosen, book.settings, camera=camera, no_window=no_window, voice=voice,
                        duration=duration, out=out, model=model, model_dir=model_dir, err=err,
-                       history=history, paced=not as_fast_as_possible)  # fmt: skip
+                       history=history, paced=not as_fast_as_possible, runner=runner)  # fmt: skip
         return
     assert file is not None
-    _analyse_file(chosen, book.settings, file, out, model, model_dir, html, history, err)
+    _analyse_file(chosen, book.settings, file, out, model, model_dir, html, history, err, runner)
 
 
 def _analyse_file(
     exercise: Exercise, settings: DrillSettings, file: Path, out: Path, model: str,
-    model_dir: Path | None, html: bool, history: bool, err: Console,
+    model_dir: Path | None, html: bool, history: bool, err: Console, runner: str | None,
 ) -> None:  # fmt: skip
     from posture.drills.recording import analyse_recording
     from posture.drills.report import history_dict, print_drill_summary
@@ -119,5 +121,7 @@ def _analyse_file(
         exit_with(exc)
     main = saved.files.get("html", saved.files["json"])
     print_drill_summary(saved.report, err, path=str(main))
-    if history and (warning := record_run_safely(history_dict(saved.report), saved.files["json"])):
+    if history and (warning := record_run_safely(
+        history_dict(saved.report), saved.files["json"], runner=runner, kind="drill"
+    )):  # fmt: skip
         typer.echo(f"posture: warning: {printable(warning)}", err=True)

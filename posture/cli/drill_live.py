@@ -16,7 +16,7 @@ from posture.gate.text import printable
 def run_drill_live(
     exercise: Exercise, settings: DrillSettings, *, camera: str, no_window: bool, voice: bool,
     duration: float | None, out: Path, model: str, model_dir: Path | None, err: Console,
-    history: bool, paced: bool = True,
+    history: bool, paced: bool = True, runner: str | None = None,
 ) -> None:  # fmt: skip
     """Coach live, then analyse the whole session like a recording and save it."""
     from posture.drills.analysis import analyse_drill
@@ -71,5 +71,7 @@ def run_drill_live(
     lat = report["live"]["capture_to_cue_ms"]
     err.print(f"live: {session.stats.frames_processed} frames, capture-to-cue p50 {lat['p50']} "
               f"ms, p95 {lat['p95']} ms; {session.stats.end}")  # fmt: skip
-    if history and (warning := record_run_safely(history_dict(report), files["json"])):
+    if history and (warning := record_run_safely(
+        history_dict(report), files["json"], runner=runner, kind="drill"
+    )):  # fmt: skip
         typer.echo(f"posture: warning: {printable(warning)}", err=True)

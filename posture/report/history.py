@@ -84,7 +84,7 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
-KINDS = ("check", "live", "batch")
+KINDS = ("check", "live", "batch", "drill")
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class RunSummary:
         tool_version: posture version that analysed the clip.
         flagged: `(rule_id, status)` of the rules at warn or fail, fails first.
         runner: whose run it was (None: recorded before runners were).
-        kind: `check`, `live` or `batch` (None: recorded before kinds were).
+        kind: `check`, `live`, `batch` or `drill` (None: recorded before kinds were).
     """
 
     id: int
@@ -176,7 +176,7 @@ def record_run(
         db: database file; `history_path()` when None. Created with its folder if missing.
         analysed_at: when the clip was analysed; now (UTC) when None.
         runner: whose run it was; `default_runner()` when None.
-        kind: the session that made it: `check`, `live` or `batch`.
+        kind: the session that made it: `check`, `live`, `batch` or `drill`.
 
     Raises:
         OutputError: the database cannot be created, written or read.
