@@ -61,7 +61,9 @@ def test_a_clip_split_over_two_processes_gives_the_same_track(model_path: Path) 
 
     clip = shared_clip("side_sprint_start_forward_lean_1.mp4")
     info = open_video(clip).info
-    assert auto_jobs(info, cores=2) == 2  # a clip this short is split by default
+    # Clips under 2 x MIN_CHUNK_S are not split by default (chunk boundaries cost identity,
+    # see posture/pose/parallel.py); forced here, the split must still agree.
+    assert auto_jobs(info, cores=2) == 1
     single, info = run_pose(clip, Settings().with_pose(jobs=1))
     split, _ = run_pose(clip, Settings().with_pose(jobs=2))
     # every frame exactly once, timed by the container
@@ -79,13 +81,10 @@ def test_a_clip_split_over_two_processes_gives_the_same_track(model_path: Path) 
     assert verdicts[0] == verdicts[1] and verdicts[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after the first chunk boundary (8 s) MediaPipe labels the feet differently in 33 % "
-    "of the frames (feet p95 25 px apart, trunk 0.5 px): the landing rules, on 2-3 strides with "
-    "a contact, read ok split and not_measured in one process",
-)
 def test_a_long_real_clip_split_gives_the_verdicts_of_one_process(pose_track) -> None:  # type: ignore[no-untyped-def]
+    """The 31.7 s treadmill clip, split in two as `check` does on 2 cores, gets every verdict
+    of one process (with chunks of 2-8 s the landing verdicts differed: feet labelled the
+    other way after each boundary in a third of the frames)."""
     from posture.pipeline import analyse_track, run_pose
     from posture.pose.track import PoseTrack
     from posture.settings import Settings

@@ -25,10 +25,15 @@ from posture.settings import PoseSettings
 from posture.source import VideoInfo, open_video, sample_brightness
 from posture.workers import Done, Lost, Raised, WorkerPool
 
-#: Shorter chunks are not worth a landmarker of their own (its warm-up, the join).
-MIN_CHUNK_S = 2.0
-#: Longer clips get more chunks than workers, so a worker slowed by other load gets fewer.
-MAX_CHUNK_S = 8.0
+#: Shorter chunks are not worth a landmarker of their own (its warm-up, the join). Measured:
+#: each chunk boundary is a fresh landmarker that may lock onto another person or label the
+#: feet the other way (chunks of 2-8 s flagged a head shake on a two-jogger clip at the
+#: boundaries, and changed landing verdicts on the treadmill clip), so clips are split only
+#: when long, into as few chunks as there are workers, until chunks are joined by identity.
+MIN_CHUNK_S = 10.0
+#: Longer clips could get more chunks than workers (a worker slowed by other load gets
+#: fewer); off for the reason above.
+MAX_CHUNK_S = math.inf
 #: Each chunk but the first starts this early; its landmarker locks on in the warm-up.
 WARMUP_S = 1.0
 #: What a pose worker loads as soon as it starts.
