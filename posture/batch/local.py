@@ -70,8 +70,10 @@ class LocalEngine:
 
         with WorkerPool(min(self.workers, len(jobs)), WARM) as pool:
             tasks = [ClipTask(job, settings) for job in jobs]
-            limits = [self.time_limit_s(job) for job in jobs] if self.time_limit_s else None
-            for outcome in pool.run(tasks, progress, limits.__getitem__ if limits else None):
+            limit = self.time_limit_s
+            # read when the clip starts (probing every clip up front would delay the first)
+            time_limit = (lambda i: limit(jobs[i])) if limit else None
+            for outcome in pool.run(tasks, progress, time_limit):
                 job = jobs[outcome.index]
                 if isinstance(outcome, Done):
                     yield outcome.result

@@ -83,7 +83,7 @@ class RayEngine:
         ray = import_ray()
         self._connect(ray)
         queue = deque(jobs)
-        pending: dict[Any, tuple[ClipJob, float]] = {}  # ref -> (job, deadline)
+        pending: dict[Any, tuple[ClipJob, float, float]] = {}  # ref -> (job, limit, deadline)
         try:
             task = ray.remote(num_cpus=1, max_retries=1)(_ray_task)
             while queue or pending:
@@ -91,17 +91,16 @@ class RayEngine:
                 while queue and len(pending) < slots:
                     job = queue.popleft()
                     limit = self.time_limit_s(job) if self.time_limit_s else float("inf")
-                    pending[task.remote(job, settings)] = (job, time.monotonic() + limit)
+                    pending[task.remote(job, settings)] = (job, limit, time.monotonic() + limit)
                 done, _ = ray.wait(list(pending), num_returns=1, timeout=_WAIT_S)
                 for ref in done:
                     yield _fetch(ray, ref, pending.pop(ref)[0])
                 now = time.monotonic()
-                for ref, (job, deadline) in list(pending.items()):
+                for ref, (job, limit, deadline) in list(pending.items()):
                     if now > deadline:
                         ray.cancel(ref, force=True)
                         del pending[ref]
-                        limit_s = self.time_limit_s(job) if self.time_limit_s else 0.0
-                        yield timed_out(job, limit_s)
+                        yield timed_out(job, limit)
         finally:
             for ref in pending:
                 ray.cancel(ref, force=True)

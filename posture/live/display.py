@@ -123,8 +123,7 @@ def render_panel(view: LiveView) -> Panel:
     table = Table.grid(padding=(0, 2))
     for label, shown in panel_rows(fb.values, fb.view or "side"):
         table.add_row(label, shown)
-    recent = fb.live.recent.get("vertical_bounce_cm")
-    table.add_row(trace_label(recent.median if recent is not None else None), "")
+    table.add_row(trace_label(), "")
     footer = Text(
         f"view {fb.view or '?'}  {view.processed_fps:.1f} frames/s  dropped {view.dropped}",
         style="dim",

@@ -134,7 +134,7 @@ def draw_overlay(rgb: np.ndarray, o: FrameOverlay) -> list[Rect]:
         draw_hud(rgb, o.values, state=o.state, view=o.view, flagged=o.flagged, at_xy=hud[:2])
     )
     if o.trace_cm.size:
-        label = trace_label(o.recent_bounce_cm)
+        label = trace_label()
         # a box drawn over the panel is never an option: weigh it far above the runner
         trace = _corner((w, h), trace_size(rgb, label), band, [*avoid, *[hud] * 100])
         taken.append(draw_trace(rgb, o.trace_cm, label=label, at_xy=trace[:2]))

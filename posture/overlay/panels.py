@@ -46,7 +46,7 @@ def panel_rows(
     return [(spec.label, spec.format(values.get(spec.id))) for spec in shown]
 
 
-def trace_label(recent_bounce_cm: float | None) -> str:
+def trace_label() -> str:
     """The bounce trace's title. It names the trace without a figure of its own: the panel's
     bounce row is the value, and two bounce numbers side by side (one per stride, one over
     the trace's window) would read as two answers to one question."""
