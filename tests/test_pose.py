@@ -44,6 +44,22 @@ def test_treadmill_landmarks_are_plausible(treadmill_track) -> None:
     assert 1.2 < height_m < 2.0  # nose-to-ankle height of an adult, in metres
 
 
+def test_camera_motion_measured_beside_the_landmarker_is_the_in_line_measure(
+    treadmill_track,
+) -> None:
+    """The scene columns (measured in a thread while the landmarker runs the next frame)
+    are, frame by frame, those of `SceneMotion` run in line on the same frames."""
+    from posture.pose.scene import SceneMotion
+
+    scene = SceneMotion()
+    source = open_video(shared_clip("treadmill_side_lab.mp4"))
+    in_line = [
+        scene.update(rgb, landmarks)
+        for (_, rgb), landmarks in zip(source, treadmill_track.landmarks, strict=True)
+    ]
+    np.testing.assert_array_equal(treadmill_track.scene, np.asarray(in_line, np.float32))
+
+
 def test_frames_without_a_person_are_nan_rows(model_path: Path) -> None:
     blank = [(i * 33.3, np.full((120, 160, 3), 90, np.uint8)) for i in range(5)]
     with PoseEstimator(model_path, PoseSettings()) as estimator:

@@ -23,7 +23,13 @@ from posture.workers import Done, Lost, TimedOut, WorkerPool
 #: Called with (job, frames done, frames expected or 0).
 FrameEvent = Callable[[ClipJob, int, int], None]
 #: What a batch worker loads before its first clip.
-WARM = ("posture.batch.task", "posture.pose.estimator:load_native", "scipy.signal", "scipy.ndimage")
+WARM = (
+    "posture.batch.task",
+    "posture.pose.estimator:load_native",
+    "posture.source.video:single_threaded",
+    "scipy.signal",
+    "scipy.ndimage",
+)
 
 
 @dataclass(frozen=True)

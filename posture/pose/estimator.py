@@ -16,7 +16,9 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -33,6 +35,9 @@ from posture.settings import PoseSettings
 # Must be set before MediaPipe's native libraries load to take effect.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+#: Frames whose camera motion may still be measured behind the landmarker (bounds memory).
+_SCENE_IN_FLIGHT = 2
 
 
 @contextlib.contextmanager
@@ -187,14 +192,22 @@ def estimate_track(
     world_rows: list[np.ndarray] = []
     scene_rows: list[tuple[float, float, float, float]] = []
     scene = SceneMotion()
-    for t_ms, rgb in frames:
-        image, world = estimator.update(t_ms, rgb)
-        times.append(t_ms)
-        image_rows.append(image)
-        world_rows.append(world)
-        scene_rows.append(scene.update(rgb, image))
-        if progress is not None:
-            progress(len(times), expected_frames)
+    # The camera's motion in frame i is measured while the landmarker works on frame i + 1
+    # (one thread, in order, so the values are the same as in line): OpenCV and MediaPipe
+    # both release the GIL, and one landmarker keeps less than one core busy.
+    in_flight: deque[Future[tuple[float, float, float, float]]] = deque()
+    with ThreadPoolExecutor(1, thread_name_prefix="posture-scene") as scene_thread:
+        for t_ms, rgb in frames:
+            image, world = estimator.update(t_ms, rgb)
+            times.append(t_ms)
+            image_rows.append(image)
+            world_rows.append(world)
+            in_flight.append(scene_thread.submit(scene.update, rgb, image))
+            while len(in_flight) > _SCENE_IN_FLIGHT or (in_flight and in_flight[0].done()):
+                scene_rows.append(in_flight.popleft().result())
+            if progress is not None:
+                progress(len(times), expected_frames)
+        scene_rows.extend(f.result() for f in in_flight)
     if not times:
         return PoseTrack.empty(resolution_wh=resolution_wh, fps=fps, model=estimator.model_name)
     landmarks = np.stack(image_rows)

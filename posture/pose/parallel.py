@@ -37,7 +37,11 @@ MAX_CHUNK_S = math.inf
 #: Each chunk but the first starts this early; its landmarker locks on in the warm-up.
 WARMUP_S = 1.0
 #: What a pose worker loads as soon as it starts.
-WARM = ("posture.pose.parallel", "posture.pose.estimator:load_native")
+WARM = (
+    "posture.pose.parallel",
+    "posture.pose.estimator:load_native",
+    "posture.source.video:single_threaded",
+)
 
 
 @dataclass(frozen=True)
