@@ -105,7 +105,8 @@ def timed(label: str, argv: list[str], run: Run | None = None) -> Run:
     run = run or Run(label)
     start = time.perf_counter()
     cpu_before = _children_cpu_s()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # In ROOT: `python -c` searches the working folder first (another checkout's `posture`).
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     run.roles.setdefault(proc.pid, "driver")
     while proc.poll() is None:
         tree = [proc.pid]

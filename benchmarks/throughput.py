@@ -70,7 +70,9 @@ def timed(argv: list[str]) -> tuple[float, float, str]:
     """Run `argv`; returns (wall seconds, CPU seconds of the child, its stdout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, env=_env(), check=False)
+    # In ROOT: `python -c` searches the working folder first, and another checkout's
+    # `posture` there would be timed instead of this one.
+    done = subprocess.run(argv, capture_output=True, text=True, env=_env(), cwd=ROOT, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:

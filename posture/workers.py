@@ -1,13 +1,15 @@
 """The one worker pool: the time chunks of one clip (`pose.parallel`) and the clips of a batch
 (`batch.local`) both run here.
 
-Each worker is a fresh interpreter, `python -m posture.workers FD [WARM...]`, not a
+Each worker is a fresh interpreter, `python -P -m posture.workers FD [WARM...]`, not a
 `multiprocessing` child: the spawn start method re-runs the caller's main script, which a
 library must not impose on its users, and a fresh interpreter inherits no MediaPipe or
 thread state. It imports the `WARM` modules (`module` or `module:function` to call) as soon
 as it starts, so MediaPipe's native libraries load while the driver is still probing the
 clip, then serves tasks over `multiprocessing.connection` on a socket pair until told to stop.
-Run from a source tree, the worker gets the driver's `posture` on its `PYTHONPATH`; its stdout
+Run from a source tree, the worker gets the driver's `posture` on its `PYTHONPATH` (and `-P`
+keeps the working folder off its path, so another checkout's `posture` folder there cannot
+stand in for the driver's: seen when a benchmark ran from the main checkout); its stdout
 is the driver's stderr, so `--json` output stays clean.
 
 A task is any picklable object with `run(progress) -> result` (`progress(done, expected)`
@@ -212,7 +214,7 @@ def _spawn(warm: Sequence[str]) -> _Slot:
     tmp = tempfile.mkdtemp(prefix="posture-worker-")
     with theirs:
         process = subprocess.Popen(
-            [sys.executable, "-m", "posture.workers", str(theirs.fileno()), *warm],
+            [sys.executable, "-P", "-m", "posture.workers", str(theirs.fileno()), *warm],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=_stderr_fd(),  # stdout stays the driver's
