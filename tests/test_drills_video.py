@@ -113,3 +113,37 @@ def test_short_clip_through_mediapipe_counts_and_flags_the_sit_up(
     assert [r.faults for r in result.reps] == [(), ("full_sit_up",), ()]
     for rep, true in zip(result.reps, truth["reps"], strict=True):
         assert rep.cycle.peak_deg == pytest.approx(true["peak_deg"], abs=8.0)
+
+
+def _row(name: str, counted: int, flagged: tuple) -> object:
+    from posture.validate.drills import DrillRow
+
+    true = ((), ("full_sit_up",))
+    return DrillRow(name, "mini_crunch", 2, counted, (1.0, -2.0), (0.05, -0.1), true, flagged,
+                    1.0, 0.2)  # fmt: skip
+
+
+def test_drill_targets_and_doc_section(tmp_path: Path) -> None:
+    from posture.validate.drills import (
+        SECTION_BEGIN,
+        DrillSuite,
+        render_drills,
+        targets_met,
+        write_drill_section,
+    )
+    from posture.validate.table import DOC_MARKER
+
+    good = DrillSuite((_row("a", 2, ((), ("full_sit_up",))),))
+    missed = DrillSuite((_row("a", 2, ((), ())),))
+    assert targets_met(good) and not targets_met(missed)
+    assert "`full_sit_up` flagged on the reps built to show it: NOT MET (0 of 1)" in (
+        render_drills(missed)
+    )
+    doc = tmp_path / "ACCURACY.md"
+    doc.write_text(f"# Accuracy\n\nkept\n\n{DOC_MARKER}\n\nrunner tables\n", encoding="utf-8")
+    write_drill_section(missed, doc)
+    write_drill_section(good, doc)  # replaces the section, keeps the rest
+    text = doc.read_text(encoding="utf-8")
+    assert text.count(SECTION_BEGIN) == 1 and "NOT MET (0 of 1)" not in text
+    assert text.index("kept") < text.index(SECTION_BEGIN) < text.index(DOC_MARKER)
+    assert text.rstrip().endswith("runner tables")

@@ -35,6 +35,8 @@ HOLD_ERR_S = 0.2
 MATCH_SLACK_S = 0.3
 SECTION_BEGIN = "<!-- posture validate --drills writes between these lines -->"
 SECTION_END = "<!-- end of the drill section -->"
+_HARD: dict[str, Any] = {"resolution_wh": (480, 270), "body_frac": 0.5, "fps": 25.0,
+                         "noise_level": 6.0, "crf": 32.0, "background": False}  # fmt: skip
 #: (name, params without the facing): a clean clip and one built to show the fault, for each
 #: exercise, and a second clean one with other peaks, pauses, speed and body; each clip is
 #: rendered with the head left and the head right of the hips.
@@ -61,6 +63,15 @@ _CASES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("back_ext_varied", {"exercise": "prone_back_extension", "reps": 3,
                          "peaks_deg": (20.0, 40.0, 30.0), "plateau_s": (1.2,),
                          "height_cm": 160.0, "seed": 2}),
+    # a harder camera: smaller body in a smaller frame, 25 frames/s, more noise, more
+    # compression, a plain wall; and the faults mixed with clean reps
+    ("crunch_hard", {"exercise": "mini_crunch", "reps": 4, "peaks_deg": (45.0, 70.0, 38.0, 52.0),
+                     **_HARD, "seed": 4}),
+    ("leg_raise_hard", {"exercise": "lying_leg_raise", "reps": 4,
+                        "peaks_deg": (88.0, 75.0, 95.0, 90.0), **_HARD, "seed": 5}),
+    ("back_ext_hard", {"exercise": "prone_back_extension", "reps": 4,
+                       "peaks_deg": (28.0, 35.0, 22.0, 30.0), "plateau_s": (1.0, 0.2),
+                       **_HARD, "seed": 6}),
 )  # fmt: skip
 
 
@@ -319,12 +330,34 @@ def to_json(suite: DrillSuite) -> dict[str, Any]:
             "rows": [r.__dict__ for r in suite.rows]}  # fmt: skip
 
 
+DRILL_PREAMBLE = """\
+`posture validate --drills` renders the text's three core exercises with `posture synth
+--drill` (the running figure lying on a mat, seen from the side at floor level, 640x360,
+30 frames/s; every clip once with the head left and once with the head right of the hips),
+runs MediaPipe and `posture drill`'s analysis on them (shipped `drills.toml`, default
+settings) and compares with the truth. Per exercise there is a clean clip, one built to show
+the fault (a crunch carried into a full sit-up, bent knees in a leg raise, no pause at the
+top of a back extension, on some or all reps) and a second clean one with other peaks,
+pauses, speed and stature.
+
+**How the truth is made.** The generator poses a 3D skeleton (`posture/synth/drill.py`);
+`posture/synth/drill_clip.py` reads the truth off it every 4 ms, never from the analysis
+code: each rep's peak of the exercise's rep angle (hip -> shoulder line or hip -> ankle line
+above the floor), its time within the exercise's `hold_within_deg` of that peak, and the
+faults the exercise's checks in `drills.toml` give on those true values. A counted rep is
+matched to the true rep whose span (+/- 0.3 s) holds its peak; errors are counted minus
+true. The figure is drawn (clean outline, plain mat), so how often MediaPipe finds it says
+little about a real lying body: that is measured per recording by `posture drill` (frames
+with a pose, jitter) on the real clips."""
+
+
 def write_drill_section(suite: DrillSuite, path: Path) -> None:
     """Put the drill section into `path` between its markers (replacing an older one), or
     before the running suite's marker (whose regeneration keeps everything above it)."""
     from posture.validate.table import DOC_MARKER
 
-    block = f"{SECTION_BEGIN}\n\n## Drills\n\n{render_drills(suite)}\n\n{SECTION_END}"
+    body = f"## Drills\n\n{DRILL_PREAMBLE}\n\n{render_drills(suite)}"
+    block = f"{SECTION_BEGIN}\n\n{body}\n\n{SECTION_END}"
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     if SECTION_BEGIN in text and SECTION_END in text:
         head, rest = text.split(SECTION_BEGIN, 1)
