@@ -112,6 +112,7 @@ class DrillRow:
     pose_share: float
     jitter_px: float
     error: str = ""
+    landmark_err_pct: float = float("nan")
 
     @property
     def count_exact(self) -> bool:
@@ -160,8 +161,34 @@ def compare(name: str, track: PoseTrack, truth: dict[str, Any]) -> DrillRow:
     return DrillRow(
         name, exercise.id, len(true_reps), len(result.reps), tuple(peaks), tuple(holds),
         tuple(tuple(r["faults"]) for r in true_reps), tuple(flagged), share,
-        result.detection.jitter_px,
+        result.detection.jitter_px, landmark_err_pct=joint_error_pct(track, truth),
     )  # fmt: skip
+
+
+_PAIRS = ((23, 24), (11, 12), (25, 26), (27, 28))  # hips, shoulders, knees, ankles
+
+
+def joint_error_pct(track: PoseTrack, truth: dict[str, Any]) -> float:
+    """Median distance of MediaPipe's hip, shoulder, knee and ankle midpoints from the true
+    ones, over frames with a body, in % of the true trunk (hip -> shoulder midpoint) length."""
+    true = np.asarray(truth["frames"]["landmarks_px"], dtype=np.float64)
+    n = min(len(true), track.n_frames)
+    got = track.landmarks[:n, :, :2].astype(np.float64)
+    ok = track.detected[:n]
+    if not ok.any():
+        return float("nan")
+
+    def mids(xy: np.ndarray) -> np.ndarray:
+        return np.stack([(xy[:, a] + xy[:, b]) / 2.0 for a, b in _PAIRS], axis=1)
+
+    m_true, m_got = mids(true[:n][ok]), mids(got[ok])
+    trunk = np.linalg.norm(m_true[:, 1] - m_true[:, 0], axis=1)
+    dist = np.linalg.norm(m_got - m_true, axis=2) / trunk[:, None]
+    return float(100.0 * np.nanmedian(dist))
+
+
+def _pct(v: float) -> str:
+    return f"{v:.1f}" if np.isfinite(v) else "-"
 
 
 def prepare_drill(name: str, params: DrillParams, cache_dir: Path, settings: Settings
@@ -307,8 +334,8 @@ def render_drills(suite: DrillSuite) -> str:
         "### Drill clips: counted against the truth",
         "",
         "| clip | reps true | counted | peak err, deg (per rep) | hold err, s (per rep) "
-        "| faults true | flagged | pose | jitter px |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| faults true | flagged | pose | jitter px | joints off, % trunk |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in suite.rows:
         peaks = " ".join(f"{e:+.1f}" for e in r.peak_err_deg) or "-"
@@ -318,10 +345,15 @@ def render_drills(suite: DrillSuite) -> str:
         lines.append(
             f"| {r.name} | {r.true_reps} | {counted} | {peaks} | {holds} "
             f"| {_faults_text(r.true_faults)} | {_faults_text(r.flagged)} "
-            f"| {r.pose_share:.0%} | {jitter} |"
+            f"| {r.pose_share:.0%} | {jitter} | {_pct(r.landmark_err_pct)} |"
         )
     lines.append("")
-    lines.append("Faults per rep: `-` none, `?` no counted rep at that time.")
+    lines.append(
+        "Faults per rep: `-` none, `?` no counted rep at that time. Pose: frames with a body. "
+        "Jitter: `posture drill`'s landmark jitter at rest. Joints off: median distance of "
+        "MediaPipe's hip, shoulder, knee and ankle midpoints from the figure's true joints, "
+        "in % of the true trunk length (midpoints, so left/right swaps do not count)."
+    )
     return "\n".join(lines)
 
 
