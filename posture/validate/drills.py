@@ -370,7 +370,8 @@ runs MediaPipe and `posture drill`'s analysis on them (shipped `drills.toml`, de
 settings) and compares with the truth. Per exercise there is a clean clip, one built to show
 the fault (a crunch carried into a full sit-up, bent knees in a leg raise, no pause at the
 top of a back extension, on some or all reps) and a second clean one with other peaks,
-pauses, speed and stature.
+pauses, speed and stature; and each once more on a harder camera (480x270, the body half the
+frame width, 25 frames/s, noise 6, crf 32, a plain wall) with faulty reps among clean ones.
 
 **How the truth is made.** The generator poses a 3D skeleton (`posture/synth/drill.py`);
 `posture/synth/drill_clip.py` reads the truth off it every 4 ms, never from the analysis
