@@ -37,6 +37,7 @@ SECTION_BEGIN = "<!-- posture validate --drills writes between these lines -->"
 SECTION_END = "<!-- end of the drill section -->"
 _HARD: dict[str, Any] = {"resolution_wh": (480, 270), "body_frac": 0.5, "fps": 25.0,
                          "noise_level": 6.0, "crf": 32.0, "background": False}  # fmt: skip
+_PORTRAIT: dict[str, Any] = {"resolution_wh": (360, 640), "body_frac": 0.75}
 #: (name, params without the facing): a clean clip and one built to show the fault, for each
 #: exercise, and a second clean one with other peaks, pauses, speed and body; each clip is
 #: rendered with the head left and the head right of the hips.
@@ -72,6 +73,15 @@ _CASES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("back_ext_hard", {"exercise": "prone_back_extension", "reps": 4,
                        "peaks_deg": (28.0, 35.0, 22.0, 30.0), "plateau_s": (1.0, 0.2),
                        **_HARD, "seed": 6}),
+    # a phone held upright, as the real recordings were: the lying body across a portrait frame
+    ("crunch_portrait", {"exercise": "mini_crunch", "reps": 4,
+                         "peaks_deg": (48.0, 42.0, 80.0, 45.0), **_PORTRAIT, "seed": 7}),
+    ("leg_raise_portrait", {"exercise": "lying_leg_raise", "reps": 3,
+                            "peaks_deg": (90.0, 85.0, 92.0), "knee_deg": 140.0, **_PORTRAIT,
+                            "seed": 8}),
+    ("back_ext_portrait", {"exercise": "prone_back_extension", "reps": 4,
+                           "peaks_deg": (30.0, 26.0, 34.0, 30.0), "plateau_s": (0.1, 1.1),
+                           **_PORTRAIT, "seed": 9}),
 )  # fmt: skip
 
 
@@ -371,7 +381,8 @@ settings) and compares with the truth. Per exercise there is a clean clip, one b
 the fault (a crunch carried into a full sit-up, bent knees in a leg raise, no pause at the
 top of a back extension, on some or all reps) and a second clean one with other peaks,
 pauses, speed and stature; and each once more on a harder camera (480x270, the body half the
-frame width, 25 frames/s, noise 6, crf 32, a plain wall) with faulty reps among clean ones.
+frame width, 25 frames/s, noise 6, crf 32, a plain wall) and on a phone held upright
+(360x640, as the real recordings were), with faulty reps among clean ones.
 
 **How the truth is made.** The generator poses a 3D skeleton (`posture/synth/drill.py`);
 `posture/synth/drill_clip.py` reads the truth off it every 4 ms, never from the analysis
