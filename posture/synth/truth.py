@@ -204,9 +204,7 @@ def _events(
                 # the stance foot leaves the belt at CONTACT_FRAC of the step (gait.py)
                 "toe_off_ms": round((float(strikes[k]) + contact_s) * 1000.0, 3),
                 "contact_ms": round(contact_s * 1000.0, 3),
-                "duty_factor_pct": round(
-                    100.0 * contact_s / float(strikes[k + 2] - strikes[k]), 4
-                ),
+                "duty_factor_pct": round(100.0 * contact_s / float(strikes[k + 2] - strikes[k]), 4),
                 "bounce_cm": round(bounce, 4),
                 "bounce_pct_leg": round(100.0 * bounce / leg, 4),
                 "complete": bool(strikes[k + 1] <= p.duration_s),
