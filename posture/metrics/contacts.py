@@ -52,8 +52,9 @@ def knee_flexion_deg(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np
 #: a contact's heel (a toe-off's toe) is at most this far above the ground line, % leg.
 ON_GROUND_PCT_LEG = 8.0
 #: a contact is the first frame from the heel's reach peak on with the heel this close to the
-#: ground line, % leg (on 60 frames/s synthetic clips through MediaPipe: contacts 31-22 ms
-#: early with the reach peak alone, -1 to +15 ms with this; docs/METRICS.md, "Foot contacts").
+#: ground line, % leg (on 60 frames/s synthetic clips through MediaPipe: contacts 23-31 ms
+#: early with the reach peak alone, -1 to +15 ms with this (median); docs/METRICS.md,
+#: "Foot contacts").
 CONTACT_PCT_LEG = 3.0
 #: frames either side of a frame that its ground line (lowest foot points) is read over.
 GROUND_HALF_WINDOW = 20
