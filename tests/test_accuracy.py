@@ -113,6 +113,35 @@ def test_an_unmet_target_is_reported_with_the_number_reached() -> None:
     assert "**NOT MET**: max 3.46 deg, 2 clip(s) beyond" in text
 
 
+def test_a_wrong_verdict_said_with_low_confidence_counts_as_honest_not_right() -> None:
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from posture.validate.verdicts import rule_rows
+
+    def rec(true: str, given: str, conf: str) -> Any:
+        return SimpleNamespace(
+            true_statuses={"shoulder_hunch": true},
+            statuses={"shoulder_hunch": given},
+            confidences={"shoulder_hunch": conf},
+        )
+
+    records = [
+        rec("fail", "ok", "low"),  # missed, but said unsure: honest
+        rec("fail", "ok", "high"),  # missed and sure: neither
+        rec("warn", "not_measured", "low"),  # not measured, with its reason: honest
+        rec("ok", "ok", "high"),  # right
+        rec("not_measured", "not_measured", "low"),  # not in the row
+    ]
+    (row,) = rule_rows(cast(list, records))
+    assert (row.n, row.right, row.honest, row.missed) == (4, 1, 3, 2)
+    result = SuiteResult("small", (), (), (), (row,), (), (), {})
+    assert (
+        "- `shoulder_hunch` verdict right or said unsure (low confidence, not measured) on "
+        ">= 90 % of grid clips: NOT MET (3 of 4, 75 %)"
+    ) in render(result)
+
+
 # ---------------------------------------------------------------- the suite (model)
 
 
