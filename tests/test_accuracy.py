@@ -171,17 +171,7 @@ def test_view_and_facing_are_detected_on_every_grid_clip(suite: SuiteResult) -> 
 
 
 SAMPLES = (
-    pytest.param(
-        "bouncy_side",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason=(
-                "hips_back given fail: hip extension at toe-off reads -3.0, -4.8, -5.9 deg over "
-                "the first three strides, then 16.7-17.7 (true 6.8): the toe-off lands on the "
-                "other leg's labels there (the same with main's code at dd48a7b)"
-            ),
-        ),
-    ),
+    "bouncy_side",
     "forward_lean_side",
     "good_form_rear",
     "good_form_side",
@@ -208,8 +198,7 @@ SAMPLES = (
             strict=True,
             reason=(
                 "uneven_pace given warn on cadence CV 11.1 %; true CV 15.5 % -> fail (steps "
-                "are timed at the body's lowest point, mid-stance, which averages neighbours); "
-                "hips_back given fail on -0.7 deg hip extension, true 8.3"
+                "are timed at the body's lowest point, mid-stance, which averages neighbours)"
             ),
         ),
     ),

@@ -56,6 +56,10 @@ ON_GROUND_PCT_LEG = 8.0
 #: early with the reach peak alone, -1 to +15 ms with this (median); docs/METRICS.md,
 #: "Foot contacts").
 CONTACT_PCT_LEG = 3.0
+#: a toe-off is the last frame before the toe's reach peak with the toe this close to the
+#: ground line, % leg, else within `ON_GROUND_PCT_LEG` (same clips: toe-offs 34-39 ms late
+#: instead of 40-47 ms; the generator's toe tip stays near the belt 1-2 frames after it).
+TOEOFF_PCT_LEG = 3.0
 #: frames either side of a frame that its ground line (lowest foot points) is read over.
 GROUND_HALF_WINDOW = 20
 
@@ -120,7 +124,8 @@ def reach_events(lm: np.ndarray, forward: np.ndarray) -> tuple[np.ndarray, np.nd
 
     After Zeni et al. (2008): initial contact when a heel is furthest ahead of the pelvis,
     toe-off when a toe is furthest behind it, each only with that foot on the ground, then
-    the contact moved to the first frame the heel is down (`CONTACT_PCT_LEG`). Read on the
+    the contact moved to the first frame the heel is down (`CONTACT_PCT_LEG`) and the toe-off
+    to the last frame the toe is down (`TOEOFF_PCT_LEG`). Read on the
     leading (trailing) foot of each frame, so the events need no left/right identity across
     frames: MediaPipe swaps the legs' labels in side views (30 % of the frames of a
     synthetic side clip), but a frame's heel, ankle and knee of one label are one leg.
@@ -137,6 +142,7 @@ def reach_events(lm: np.ndarray, forward: np.ndarray) -> tuple[np.ndarray, np.nd
         heel_down = lm[:, [LM.LEFT_HEEL, LM.RIGHT_HEEL], 1] >= ground - tol
         toe_down = lm[:, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX], 1] >= ground - tol
         heel_pct = (ground - lm[:, [LM.LEFT_HEEL, LM.RIGHT_HEEL], 1]) / leg * 100.0
+        toe_pct = (ground - lm[:, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX], 1]) / leg * 100.0
     for reach, out, down in ((heel, ic, heel_down), (toe, to, toe_down)):
         lead = np.fmax(reach[:, 0], reach[:, 1])
         peaks = local_peaks(lead)
@@ -146,15 +152,15 @@ def reach_events(lm: np.ndarray, forward: np.ndarray) -> tuple[np.ndarray, np.nd
             _contacts_after_peaks(ic, peaks, which, down, heel_pct)
             continue
         # The toe keeps moving back for a frame or two after it leaves the ground (the foot
-        # rolls up): the toe-off is the last frame before the peak with that toe down. (A
-        # tighter toe-down limit, 3 % leg, reads toe-offs 34-39 ms instead of 40-47 ms late on
-        # 60 frames/s synthetic clips but on MediaPipe's swapped labels gives the other leg's
-        # hip extension: -1.6 instead of 10.0 deg, true 12.9, on one of three clips.)
+        # rolls up): the toe-off is the last frame before the peak with that toe within
+        # `TOEOFF_PCT_LEG` of the ground (else within `ON_GROUND_PCT_LEG`).
         for t in np.flatnonzero(peaks).tolist():
             s, start = int(which[t]), max(0, t - PEAK_HALF_WINDOW)
-            back = np.flatnonzero(down[start : t + 1, s])
-            if back.size:
-                out[start + int(back[-1]), s] = True
+            for near in (toe_pct[start : t + 1, s] <= TOEOFF_PCT_LEG, down[start : t + 1, s]):
+                back = np.flatnonzero(near)
+                if back.size:
+                    out[start + int(back[-1]), s] = True
+                    break
     return ic, to
 
 
@@ -225,7 +231,7 @@ def at_events(
     `which` = "contact": overstride (% leg), knee flexion, shin angle and foot angle of the
     landing leg at its initial contacts, and with the frame times `t_ms` `(n,)` the contact
     time and duty factor (`contact_times`); "toeoff": hip extension of the leg leaving the
-    ground.
+    ground (the thigh furthest behind vertical).
     """
     legs = lm
     ic, to = reach_events(legs, forward)
@@ -250,6 +256,13 @@ def at_events(
             v = p["toe"][rows] - p["heel"][rows]
             out["foot"][rows] = np.degrees(np.arctan2(-v[:, 1], fwd * v[:, 0]))
         else:
-            # + the knee behind the hip (thigh behind vertical)
-            out["hip_ext"][rows] = g.from_vertical_deg(p["hip"][rows] - p["knee"][rows], fwd)
+            # + the knee behind the hip (thigh behind vertical). The leaving leg is the one
+            # whose thigh is furthest behind vertical (the other swings through ahead): read
+            # on both labels, so a frame where MediaPipe gives the toe of one leg and the knee
+            # of the other still reads the leaving leg. On three 60 frames/s synthetic clips:
+            # 17.5, 23.8, 5.8 deg (true 12.9, 18.7, 6.0); by the toe's own label -1.6, 23.0,
+            # -9.7 (10.0, 17.9, -9.2 with the 8 % leg toe-off alone).
+            both = [_side(legs, k) for k in range(2)]
+            ext = [g.from_vertical_deg(q["hip"][rows] - q["knee"][rows], fwd) for q in both]
+            out["hip_ext"][rows] = np.fmax(ext[0], ext[1])
     return out
