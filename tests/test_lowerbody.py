@@ -245,3 +245,16 @@ def test_hip_extension_reads_the_leaving_leg_whichever_knee_label_it_has() -> No
     both = np.isfinite(base) & np.isfinite(again)  # (the leg length, so the events, moves a bit)
     assert both.sum() >= 0.75 * np.isfinite(base).sum()
     assert again[both] == pytest.approx(base[both], abs=2.0)
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_a_side_clip_below_50_fps_says_why_contact_time_is_not_measured(fps: float) -> None:
+    from posture.metrics import analyse
+    from tests.skeletons import Runner, build_track
+
+    a = analyse(build_track(Runner(view="side", fps=fps, duration_s=4.0)))
+    note = "contact time and duty factor need >= 50 frames/s; this clip has 30"
+    assert (note in a.notes) == (fps < 50)
+    if fps < 50:
+        assert np.isnan(a.metrics["contact_duration_ms"]).all()
+        assert a.summary["contact_time_ms"].n == 0
