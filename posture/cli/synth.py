@@ -50,6 +50,17 @@ def synth(
     head_yaw_amp: Annotated[
         float, typer.Option("--head-yaw-amp", help="Head shake amplitude, +/- deg.")
     ] = 3.0,
+    overstride: Annotated[
+        float,
+        typer.Option(
+            "--overstride",
+            help="Foot lands this much further ahead of the hips (and pushes off as much less "
+            "far behind: less hip extension), cm.",
+        ),
+    ] = 0.0,
+    strike_knee: Annotated[
+        float, typer.Option("--strike-knee", help="Knee flexion at foot strike, deg.")
+    ] = 15.0,
     cadence: Annotated[float, typer.Option("--cadence", help="Steps per minute.")] = 170.0,
     cadence_cv: Annotated[
         float, typer.Option("--cadence-cv", help="Step-interval variation, % (CV).")
@@ -118,7 +129,8 @@ def synth(
             neck_flexion_deg=neck_flexion, shoulder_elevation_cm=shoulder_elevation,
             shoulder_rounding_cm=shoulder_rounding, bounce_cm=bounce,
             lateral_sway_cm=lateral_sway, trunk_roll_deg=trunk_roll,
-            head_yaw_amp_deg=head_yaw_amp, cadence_spm=cadence,
+            head_yaw_amp_deg=head_yaw_amp, overstride_cm=overstride,
+            strike_knee_deg=strike_knee, cadence_spm=cadence,
             cadence_cv_pct=cadence_cv, speed_mps=speed, resolution_wh=(width, height), fps=fps,
             duration_s=duration, seed=seed, background=background, noise_level=noise,
             subject_frac=subject_frac, supersample=supersample, crf=crf,
