@@ -161,11 +161,16 @@ def true_signals(skel: Skeleton, near: str) -> dict[str, float]:
     ankle = 0.5 * (p["ankle_left"] + p["ankle_right"])
     trunk = _lift_deg(hip, shoulder, -1.0)
     legs = [_lift_deg(p[f"hip_{s}"], p[f"ankle_{s}"], 1.0) for s in ("left", "right")]
+    knees = {
+        s: _inner_deg(p[f"hip_{s}"], p[f"knee_{s}"], p[f"ankle_{s}"]) for s in ("left", "right")
+    }
     return {
         "trunk_from_floor_deg": trunk,
         "trunk_lift_prone_deg": trunk,
         "legs_from_floor_deg": _lift_deg(hip, ankle, 1.0),
-        "knee_deg": _inner_deg(p[f"hip_{near}"], p[f"knee_{near}"], p[f"ankle_{near}"]),
+        "knee_deg": knees[near],
+        "knee_straighter_deg": max(knees.values()),
+        "knee_more_bent_deg": min(knees.values()),
         "legs_split_deg": abs(legs[0] - legs[1]),
     }
 
