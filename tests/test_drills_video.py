@@ -94,6 +94,20 @@ def test_cli_writes_a_drill_clip_and_truth(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and bad.output.strip().count("\n") == 0
 
 
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [(["--drill", "crunch", "--torso-lean", "3"], "--torso-lean"),
+     (["--reps", "3"], "--reps")],
+)  # fmt: skip
+def test_an_option_of_the_other_kind_is_refused_not_ignored(
+    tmp_path: Path, args: list[str], named: str
+) -> None:
+    out = tmp_path / "x.mp4"
+    result = CliRunner().invoke(_APP, [str(out), *args])
+    assert result.exit_code == 2 and named in result.output
+    assert result.output.strip().count("\n") == 0 and not out.exists()
+
+
 def test_short_clip_through_mediapipe_counts_and_flags_the_sit_up(
     tmp_path: Path, model_path: Path
 ) -> None:

@@ -16,7 +16,24 @@ from posture.errors import PostureError
 _D = "posture.synth.SynthParams"  # every default below mirrors this dataclass's defaults
 
 
+#: Options that shape only a runner, and only a drill: given with the other kind they would be
+#: silently ignored, so they are refused.
+RUNNER_ONLY = ("view", "torso_lean", "torso_lean_osc", "head_pitch", "neck_flexion",
+               "shoulder_elevation", "shoulder_rounding", "bounce", "lateral_sway", "trunk_roll",
+               "head_yaw_amp", "overstride", "strike_knee", "cadence", "cadence_cv", "speed",
+               "duration", "subject_frac")  # fmt: skip
+DRILL_ONLY = ("reps", "peak", "hold", "knee", "facing", "rise", "rest")
+
+
+def _options_given(ctx: typer.Context, names: tuple[str, ...]) -> list[str]:
+    """The `names` set on the command line, as the user typed them (`--torso-lean`)."""
+    sources = {n: ctx.get_parameter_source(n) for n in names}
+    given = [n for n, src in sources.items() if getattr(src, "name", "") == "COMMANDLINE"]
+    return ["--" + n.replace("_", "-") for n in given]
+
+
 def synth(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Argument(help="Output .mp4; <name>.truth.json goes next to it.")],
     view: Annotated[str, typer.Option(help="side_left, side_right, front or rear.")] = "side_left",
     height_cm: Annotated[float, typer.Option("--height-cm", help="Body height, cm.")] = 175.0,
@@ -113,8 +130,13 @@ def synth(
 ) -> None:
     """Render a synthetic runner with known posture to OUT (.mp4) and OUT's .truth.json;
     with --drill, a lying figure doing a core exercise with known reps, peaks, holds, faults."""
+    from posture.errors import UsageError
     from posture.synth import SynthParams, render_clip, truth_path_for
 
+    wrong = _options_given(ctx, RUNNER_ONLY if drill is not None else DRILL_ONLY)
+    if wrong:
+        kind = "a runner's, not used with --drill" if drill else "for --drill only"
+        exit_with(UsageError(f"{', '.join(wrong)}: {kind}"))
     if drill is not None:
         _drill(out, drill, reps=reps, peak=peak, hold=hold, knee=knee, facing=facing,
                rise=rise, rest=rest, height_cm=height_cm, width=width or 640,
