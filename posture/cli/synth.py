@@ -107,7 +107,7 @@ def synth(
             "--drill",
             help="Render a core exercise instead of a runner: mini_crunch (crunch), "
             "lying_leg_raise (leg_raise) or prone_back_extension (back_extension). "
-            "The running options above are then not used.",
+            "The running options above are then refused.",
         ),
     ] = None,
     reps: Annotated[int, typer.Option("--reps", help="Drill: number of reps.")] = 5,
