@@ -21,7 +21,7 @@ from posture.drills.angles import (
 from posture.drills.counter import DrillTracker, RepCounter, hold_s
 from posture.drills.model import DrillSettings
 from posture.errors import UsageError
-from posture.pose.landmarks import LM
+from posture.pose.landmarks import LM, N_LANDMARKS
 
 FPS = 30.0
 
@@ -116,7 +116,7 @@ def test_crunch_sit_up_flagged_only_on_that_rep():
     t, a = reps_signal([45.0, 95.0, 42.0])
     knees = np.full_like(a, 80.0)
     feet = np.zeros_like(a)
-    reps = _track_reps(ex, t, {"trunk_from_floor_deg": a, "knee_deg": knees,
+    reps = _track_reps(ex, t, {"trunk_from_floor_deg": a, "knee_more_bent_deg": knees,
                                "legs_from_floor_deg": feet})  # fmt: skip
     assert [r.faults for r in reps] == [(), ("full_sit_up",), ()]
 
@@ -127,7 +127,7 @@ def test_leg_raise_bent_knees_and_back_extension_missing_pause():
     knees = np.full_like(a, 178.0)
     knees[t > t[-1] / 2] = 120.0  # the second rep with bent knees
     reps = _track_reps(book.find("lying_leg_raise"), t,
-                       {"legs_from_floor_deg": a, "knee_deg": knees,
+                       {"legs_from_floor_deg": a, "knee_straighter_deg": knees,
                         "legs_split_deg": np.zeros_like(a)})  # fmt: skip
     assert [r.faults for r in reps] == [(), ("knees_straight",)]
     ext = book.find("prone_back_extension")
@@ -138,11 +138,28 @@ def test_leg_raise_bent_knees_and_back_extension_missing_pause():
     assert [r.faults for r in reps] == [(), ("hold_at_top",)]
 
 
+def test_a_leg_check_needs_both_legs_to_show_the_fault():
+    """One misplaced ankle (even on the near leg) bends one knee on screen, not both."""
+    from posture.drills.angles import knee_more_bent_deg, knee_straighter_deg
+
+    lm = np.zeros((1, N_LANDMARKS, 5))
+    lm[..., 3] = 1.0
+    hip, knee = np.array([0.0, 0.0]), np.array([100.0, 0.0])
+    lm[0, LM.LEFT_HIP, :2], lm[0, LM.LEFT_KNEE, :2] = hip, knee
+    lm[0, LM.LEFT_ANKLE, :2] = [200.0, 0.0]  # straight
+    lm[0, LM.RIGHT_HIP, :2], lm[0, LM.RIGHT_KNEE, :2] = hip, knee
+    lm[0, LM.RIGHT_ANKLE, :2] = [100.0, 100.0]  # bent 90 deg
+    assert knee_straighter_deg(lm)[0] == pytest.approx(180.0)
+    assert knee_more_bent_deg(lm)[0] == pytest.approx(90.0)
+    lm[0, LM.LEFT_ANKLE, 3] = 0.0  # the straight leg not seen: only the bent one counts
+    assert knee_straighter_deg(lm)[0] == pytest.approx(90.0)
+
+
 def test_not_measured_is_not_a_fault():
     ex = load_drills().find("lying_leg_raise")
     t, a = reps_signal([90.0])
     nan = np.full_like(a, np.nan)
-    (rep,) = _track_reps(ex, t, {"legs_from_floor_deg": a, "knee_deg": nan,
+    (rep,) = _track_reps(ex, t, {"legs_from_floor_deg": a, "knee_straighter_deg": nan,
                                  "legs_split_deg": nan})  # fmt: skip
     assert rep.checks == {"knees_straight": "not_measured"} and rep.faults == ()
 

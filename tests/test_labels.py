@@ -34,7 +34,7 @@ RULE_WORDS = {
     "lateral sway": ("lateral_sway",),
     "uneven pace": ("uneven_pace",),
     "landing / overstride": ("overstride", "hard_landing", "landing"),
-    "hips forward": ("hips_forward", "sitting_back"),
+    "hips forward": ("hips_back", "hips_forward", "sitting_back"),
 }
 
 #: Share of a labelled activity span whose frames must carry that label.

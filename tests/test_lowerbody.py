@@ -126,3 +126,135 @@ def test_speed_outside_running_speeds_is_refused() -> None:
     assert AnalysisSettings(speed_kmh=11.5).speed_kmh == 11.5
     with pytest.raises(UsageError, match="speed"):
         AnalysisSettings(speed_kmh=100.0)
+
+
+def test_contact_time_is_contact_to_next_toe_off_and_duty_factor_over_that_feet_stride() -> None:
+    from posture.metrics.contacts import contact_times
+
+    n, fps = 200, 60.0
+    t = np.arange(n) * 1000.0 / fps
+    ic, to = np.zeros((n, 2), bool), np.zeros((n, 2), bool)
+    # a contact every 21 frames (350 ms steps), alternating labels, toe-off 12 frames later
+    for k, f in enumerate(range(10, 180, 21)):
+        ic[f, k % 2] = True
+        to[f + 12, (k + 1) % 2] = True  # a label swap between the two events changes nothing
+    contact, duty = contact_times(ic, to, t)
+    got = contact[np.isfinite(contact)]
+    assert got.size == 9 and got == pytest.approx(12 * 1000.0 / fps)
+    assert duty[np.isfinite(duty)] == pytest.approx(100.0 * 12 / 42)
+    # a missed contact: the stride across it is not a stride, the contact before it stays
+    ic[52] = False
+    contact, duty = contact_times(ic, to, t)
+    assert np.isfinite(contact[31]) and np.isnan(duty[31]) and np.isnan(duty[10])
+
+
+def test_contact_time_needs_50_frames_per_second() -> None:
+    from posture.metrics.contacts import contact_not_measured, contact_times
+
+    n = 100
+    ic, to = np.zeros((n, 2), bool), np.zeros((n, 2), bool)
+    ic[10, 0], to[16, 0], ic[20, 1], to[26, 1], ic[30, 0] = True, True, True, True, True
+    contact, _ = contact_times(ic, to, np.arange(n) * 1000.0 / 30.0)
+    assert np.isnan(contact).all()
+    assert contact_not_measured(30.0) == (
+        "contact time and duty factor need >= 50 frames/s; this clip has 30"
+    )
+    assert contact_not_measured(59.94) is None
+
+
+def test_synth_truth_gives_each_steps_toe_off_and_contact_time() -> None:
+    clip = ClipModel.build(SynthParams(view="side_right", duration_s=2.0, fps=60.0))
+    steps = compute_truth(clip).steps
+    assert len(steps) >= 4
+    for s in steps:
+        assert s["toe_off_ms"] - s["strike_ms"] == pytest.approx(s["contact_ms"], abs=0.01)
+        # a running gait: the foot is down less than half its stride (the generator's 30 %)
+        assert 25.0 < s["duty_factor_pct"] < 35.0
+
+
+def test_contact_time_on_the_true_skeleton_is_close_to_the_generators() -> None:
+    from posture.metrics import contacts
+    from posture.validate.truth import true_values
+
+    clip = ClipModel.build(SynthParams(view="side_right", duration_s=3.0, fps=60.0))
+    truth = compute_truth(clip)
+    lm, t = truth.landmarks_px, truth.timestamps_ms
+    ev = contacts.at_events(lm, np.ones(t.size), "contact", t)
+    true = true_values(truth.to_dict()).values
+    assert np.isfinite(ev["contact_ms"]).sum() >= 4
+    # contacts ~1 frame early and toe-offs ~2-3 frames late on the true skeleton: contact
+    # time ~60 ms long, the duty factor ~8 % of the stride high
+    assert 0.0 < np.nanmedian(ev["contact_ms"]) - true["contact_time_ms"] < 5 * 1000.0 / 60
+    assert 0.0 < np.nanmedian(ev["duty_pct"]) - true["duty_factor_pct"] < 12.0
+    slow = SynthParams.from_dict(truth.params.to_dict() | {"fps": 30.0})
+    assert np.isnan(true_values(compute_truth(ClipModel.build(slow)).to_dict()).values[
+        "contact_time_ms"])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("knob", "value", "metric", "moves"),
+    [
+        ("overstride_cm", 10.0, "overstride_pct_leg", 100.0 * 10.0 / 85.9),  # 10 cm of the leg
+        ("strike_knee_deg", 30.0, "knee_flexion_at_contact_deg", 15.0),
+    ],
+)
+def test_synth_landing_knobs_move_their_true_value(
+    knob: str, value: float, metric: str, moves: float
+) -> None:
+    from posture.validate.truth import true_values
+
+    def true(**kw: float) -> dict[str, float]:
+        params = SynthParams(view="side_right", fps=60.0, duration_s=2.0, **kw)  # type: ignore[arg-type]
+        return true_values(compute_truth(ClipModel.build(params)).to_dict()).values
+
+    base, moved = true(), true(**{knob: value})
+    assert moved[metric] - base[metric] == pytest.approx(moves, abs=2.0)
+    if knob == "overstride_cm":  # the same stance travel: less push-off behind the hips
+        assert moved["hip_extension_deg"] < base["hip_extension_deg"] - 10.0
+
+
+def test_toe_offs_on_the_true_skeleton_come_at_most_3_frames_late() -> None:
+    from posture.metrics import contacts
+
+    clip = ClipModel.build(SynthParams(view="side_right", duration_s=3.0, fps=60.0))
+    truth = compute_truth(clip)
+    t = truth.timestamps_ms
+    _, to = contacts.reach_events(truth.landmarks_px, np.ones(t.size))
+    found = t[to.any(axis=1)]
+    true = np.array([s["toe_off_ms"] for s in truth.steps])
+    true = true[(true > found.min() - 50) & (true < found.max() + 50)]
+    lag = np.array([found[np.argmin(np.abs(found - x))] - x for x in true])
+    assert lag.size >= 4
+    assert 0.0 <= np.median(lag) <= 3 * 1000.0 / 60
+
+
+def test_hip_extension_reads_the_leaving_leg_whichever_knee_label_it_has() -> None:
+    from posture.metrics import contacts
+
+    clip = ClipModel.build(SynthParams(view="side_right", duration_s=3.0, fps=60.0))
+    lm = compute_truth(clip).landmarks_px
+    fwd = np.ones(lm.shape[0])
+    base = contacts.at_events(lm, fwd, "toeoff")["hip_ext"]
+    swapped = lm.copy()  # MediaPipe gives the knees each other's labels
+    swapped[:, [LM.LEFT_KNEE, LM.RIGHT_KNEE]] = lm[:, [LM.RIGHT_KNEE, LM.LEFT_KNEE]]
+    again = contacts.at_events(swapped, fwd, "toeoff")["hip_ext"]
+    assert np.isfinite(base).sum() >= 4
+    assert np.nanmedian(base) > 5.0  # the leaving thigh is behind vertical
+    # the same thigh, only drawn from the other hip point (1-2 deg apart in a side view); the
+    # swinging thigh would read 20-40 deg the other way
+    both = np.isfinite(base) & np.isfinite(again)  # (the leg length, so the events, moves a bit)
+    assert both.sum() >= 0.75 * np.isfinite(base).sum()
+    assert again[both] == pytest.approx(base[both], abs=2.0)
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_a_side_clip_below_50_fps_says_why_contact_time_is_not_measured(fps: float) -> None:
+    from posture.metrics import analyse
+    from tests.skeletons import Runner, build_track
+
+    a = analyse(build_track(Runner(view="side", fps=fps, duration_s=4.0)))
+    note = "contact time and duty factor need >= 50 frames/s; this clip has 30"
+    assert (note in a.notes) == (fps < 50)
+    if fps < 50:
+        assert np.isnan(a.metrics["contact_duration_ms"]).all()
+        assert a.summary["contact_time_ms"].n == 0

@@ -74,6 +74,7 @@ BASE = (Path(__file__).parent.parent / "posture" / "rules" / "rules.toml").read_
             "head_down.also",
         ),
         ("min_samples = 3", "min_samples = 2.5", "lean_forward.min_samples"),
+        ("follows = 0.55", "follows = 1.5", "head_down.follows"),
         ('"prone_back_extension"]', '"plank"]', "lean_forward.exercises[2]"),
         ('dose = "3-5 sets of 15-20"', "dose = 3", "exercises.mini_crunch.dose"),
         ("version = 1", "version = 2", "version"),
@@ -210,6 +211,24 @@ def test_head_down_relaxed_on_uneven_ground() -> None:
     relaxed = verdicts(runner, context="uneven")["head_down"]
     assert relaxed.status == "ok"
     assert relaxed.criterion.warn == flat.criterion.warn + 10.0  # rules.toml: relax.uneven
+
+
+@pytest.mark.parametrize(
+    ("pitch", "status", "confidence", "past"),
+    [(2.0, "ok", "high", ""), (9.0, "ok", "low", "warn limit 12"),
+     (15.0, "warn", "low", "fail limit 22"), (26.0, "fail", "high", "")],
+)  # fmt: skip
+def test_a_verdict_the_pose_model_may_under_read_is_low_confidence(
+    pitch: float, status: str, confidence: str, past: str
+) -> None:
+    """head_down `follows = 0.55`: a reading that 0.55 of a fault past the next limit could
+    give is not a sure "ok" (or a sure "warn")."""
+    result = verdicts(Runner(head_pitch_deg=pitch))["head_down"]
+    assert (result.status, result.confidence) == (status, confidence), result.reasons
+    under = [r for r in result.reasons if "follows about 55%" in r]
+    assert bool(under) == bool(past)
+    if past:
+        assert past in under[0] and f"{pitch / 0.55:.0f} deg" in under[0]
 
 
 def _leaning_between(start_s: float, end_s: float, duration_s: float) -> PoseTrack:

@@ -43,8 +43,19 @@ def validate(
         bool, typer.Option("--strict", help="Exit 1 when a metric misses its accuracy target.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
+    drills: Annotated[
+        bool,
+        typer.Option(
+            "--drills",
+            help="Run the drill section instead: rendered core exercises through "
+            "`posture drill` (reps, peaks, holds, faults); --write-doc updates its section.",
+        ),
+    ] = False,
 ) -> None:
     """Measure the pipeline's accuracy on generated clips and the committed samples."""
+    if drills:
+        _validate_drills(out, cache, write_doc, strict, quiet)
+        return
     from posture.validate import (
         all_targets_met,
         default_cache_dir,
@@ -83,6 +94,50 @@ def validate(
         raise typer.Exit(6) from exc
     typer.echo(text)
     if strict and not all_targets_met(result):
+        raise typer.Exit(EXIT_TARGETS_NOT_MET)
+
+
+def _validate_drills(
+    out: Path | None, cache: Path | None, write_doc: Path | None, strict: bool, quiet: bool
+) -> None:
+    import json
+
+    from posture.validate import default_cache_dir
+    from posture.validate.drills import (
+        render_drills,
+        run_drill_suite,
+        targets_met,
+        to_json,
+        write_drill_section,
+    )
+
+    parts = ["posture", "validate", "--drills"]
+    if write_doc is not None:
+        parts += ["--write-doc", str(write_doc)]
+
+    def progress(name: str, seconds: float, done: int, total: int) -> None:
+        typer.echo(f"[{done}/{total}] {name}: {seconds:.0f} s", err=True)
+
+    try:
+        with interruptible():
+            suite = run_drill_suite(cache or default_cache_dir(), command=shlex.join(parts),
+                                    on_clip=None if quiet else progress)  # fmt: skip
+        text = render_drills(suite)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "drills.md").write_text(text + "\n", encoding="utf-8")
+            (out / "drills.json").write_text(
+                json.dumps(to_json(suite), indent=1, default=str) + "\n", encoding="utf-8"
+            )
+        if write_doc is not None:
+            write_drill_section(suite, write_doc)
+    except PostureError as exc:
+        exit_with(exc)
+    except OSError as exc:
+        typer.echo(f"posture: error: cannot write output: {exc}", err=True)
+        raise typer.Exit(6) from exc
+    typer.echo(text)
+    if strict and not targets_met(suite):
         raise typer.Exit(EXIT_TARGETS_NOT_MET)
 
 

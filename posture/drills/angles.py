@@ -10,6 +10,7 @@ the same angles; a live frame is just `n == 1`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -116,6 +117,34 @@ def knee_deg(lm: np.ndarray, head: float = 1.0) -> np.ndarray:
     return out
 
 
+def _leg_knees(lm: np.ndarray) -> np.ndarray:
+    """`(n, 2)` each leg's hip-knee-ankle angle, NaN where that leg is not visible enough."""
+    vis = np.nan_to_num(lm[:, :, 3], nan=0.0)
+    out = []
+    for hip, knee, ankle in ((LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE),
+                             (LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE)):  # fmt: skip
+        angle = _joint_deg(lm, hip, knee, ankle)
+        angle[vis[:, [hip, knee, ankle]].min(axis=1) < MIN_VISIBILITY] = np.nan
+        out.append(angle)
+    return np.stack(out, axis=1)
+
+
+def knee_straighter_deg(lm: np.ndarray, head: float = 1.0) -> np.ndarray:
+    """The straighter leg's knee angle: for "keep the legs straight", a fault only when both
+    legs read bent (MediaPipe misplaces one ankle at times, even the near one)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames stay NaN
+        return np.nanmax(_leg_knees(lm), axis=1)
+
+
+def knee_more_bent_deg(lm: np.ndarray, head: float = 1.0) -> np.ndarray:
+    """The more bent leg's knee angle: for "keep the knees bent", a fault only when both legs
+    read straight."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmin(_leg_knees(lm), axis=1)
+
+
 def face_up(lm: np.ndarray) -> np.ndarray:
     """`(n,)` +1 where the face points up (nose above the ears: lying on the back), -1 where
     it points down (face down), NaN where unknown. Judge it on frames lying flat."""
@@ -130,6 +159,8 @@ SIGNALS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     "trunk_lift_prone_deg": trunk_lift_prone_deg,
     "legs_from_floor_deg": legs_from_floor_deg,
     "knee_deg": knee_deg,
+    "knee_straighter_deg": knee_straighter_deg,
+    "knee_more_bent_deg": knee_more_bent_deg,
     "legs_split_deg": legs_split_deg,
 }
 

@@ -221,7 +221,7 @@ def _events(f: FrameInputs, which: str, key: str) -> np.ndarray:
     for lm, w, values in _LAST_EVENTS:
         if lm is src and w == which:
             return values[key]
-    values = at_events(src, np.where(f.view == "side", f.forward, np.nan), which)
+    values = at_events(src, np.where(f.view == "side", f.forward, np.nan), which, f.t_ms)
     kept = [e for e in _LAST_EVENTS if e[0] is src][-1:]
     _LAST_EVENTS[:] = [*kept, (src, which, values)]
     return values[key]
@@ -244,6 +244,8 @@ EVENT_FRAME_METRICS = (
     "contact_shin_deg",
     "contact_foot_angle_deg",
     "toeoff_hip_extension_deg",
+    "contact_duration_ms",
+    "contact_duty_factor_pct",
 )
 _LEG = (*_HIPS, LM.LEFT_KNEE, LM.RIGHT_KNEE, LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
 _FEET = (LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX)
@@ -282,6 +284,19 @@ for _spec in (
         plot_min_range=20.0,
     ),
     MetricSpec(
+        "contact_duration_ms", "ms", SIDE, "frame", "Contact time (each contact)", "contact",
+        "initial contact to the next toe-off at each contact, ms (event frames; >= 50 frames/s)",
+        lambda f: _events(f, "contact", "contact_ms"), landmarks=(*_LEG, *_FEET), digits=0,
+        plot_min_range=100.0,
+    ),
+    MetricSpec(
+        "contact_duty_factor_pct", "%", SIDE, "frame", "Duty factor (each contact)", "duty",
+        "contact time / that foot's stride time at each contact, % (event frames; >= 50 "
+        "frames/s)",
+        lambda f: _events(f, "contact", "duty_pct"), landmarks=(*_LEG, *_FEET),
+        plot_min_range=20.0,
+    ),
+    MetricSpec(
         "overstride_pct_leg", "% leg", SIDE, "stride", "Overstride", "overstride",
         "heel ahead of the hips at initial contact, % leg (median of the stride's contacts)",
         lambda s: nanmedian_all(s.frames["contact_overstride_pct_leg"], s),
@@ -311,6 +326,19 @@ for _spec in (
         "foot angle at initial contact, + toe up: > 8 rearfoot, -1.6..8 midfoot, < -1.6 forefoot",
         lambda s: nanmedian_all(s.frames["contact_foot_angle_deg"], s),
         landmarks=(*_LEG, *_FEET), plot_min_range=20.0,
+    ),
+    MetricSpec(
+        "contact_time_ms", "ms", SIDE, "stride", "Ground contact time", "contact",
+        "initial contact to toe-off, ms (median of the stride's contacts, both feet; needs "
+        ">= 50 frames/s)",
+        lambda s: nanmedian_all(s.frames["contact_duration_ms"], s),
+        landmarks=(*_LEG, *_FEET), digits=0, plot_min_range=100.0, accuracy=Accuracy(1000 / 60),
+    ),
+    MetricSpec(
+        "duty_factor_pct", "%", SIDE, "stride", "Duty factor", "duty",
+        "contact time / stride time, % (median of the stride's contacts; needs >= 50 frames/s)",
+        lambda s: nanmedian_all(s.frames["contact_duty_factor_pct"], s),
+        landmarks=(*_LEG, *_FEET), plot_min_range=20.0, accuracy=Accuracy(2.5),
     ),
     MetricSpec(
         "hip_extension_deg", "deg", SIDE, "stride", "Hip extension at toe-off", "hip ext",

@@ -9,6 +9,7 @@ from posture.metrics.activity import classify_activity
 from posture.metrics.analysis import Analysis
 from posture.metrics.camera import CameraMotion, camera_motion
 from posture.metrics.config import MetricConfig, default_config
+from posture.metrics.contacts import contact_not_measured, frame_rate
 from posture.metrics.gait import detect_steps
 from posture.metrics.identity import person_switches, runner_frames
 from posture.metrics.inputs import FrameInputs, body_scale, gait_signal, leg_length_px
@@ -43,6 +44,7 @@ def frame_metrics(
     forward: np.ndarray,
     cfg: MetricConfig,
     raw: np.ndarray | None = None,
+    t_ms: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Every registered frame metric `(n,)` from smoothed landmarks `lm` `(n, 33, C)`.
 
@@ -52,11 +54,12 @@ def frame_metrics(
         forward: `(n,)` +1 / -1 travel direction on screen (NaN outside side views).
         cfg: metric constants.
         raw: the gated landmarks before smoothing, for the foot events (None: `lm`).
+        t_ms: `(n,)` frame times, for contact times (None: contact times are NaN).
 
     Returns:
         Metric id -> `(n,)`, NaN where the frame's view does not allow the metric.
     """
-    inputs = FrameInputs(lm, view, forward, cfg, raw=raw)
+    inputs = FrameInputs(lm, view, forward, cfg, raw=raw, t_ms=t_ms)
     for spec in specs("frame"):
         with np.errstate(invalid="ignore", divide="ignore"):
             value = np.asarray(spec.compute(inputs), np.float64)
@@ -101,6 +104,14 @@ def _one_runner(
     return keep, (note,)
 
 
+def _contact_notes(t: np.ndarray, views: np.ndarray) -> tuple[str, ...]:
+    """Why contact time and duty factor are not measured on a side clip (a low frame rate)."""
+    if not (views == "side").any():
+        return ()
+    reason = contact_not_measured(frame_rate(t))
+    return (reason,) if reason else ()
+
+
 def analyse(
     track: PoseTrack,
     settings: AnalysisSettings | None = None,
@@ -138,7 +149,7 @@ def analyse(
     lm[..., :3] = make_smoother(smoother, cfg).smooth(t, gated[..., :3])
     labels, segments = detect_views(t, lm, cfg.view, settings.view)
     views, forward = frame_views(labels)
-    frames = frame_metrics(lm, views, forward, cfg, raw=gated)
+    frames = frame_metrics(lm, views, forward, cfg, raw=gated, t_ms=t)
     scale = body_scale(lm, track.world_landmarks_m, cfg.body, settings.height_cm)
     signal = gait_signal(lm)
     signal[views == ""] = np.nan
@@ -175,7 +186,7 @@ def analyse(
         scale=scale,
         visibility=track.landmarks[..., 3].astype(np.float32),
         settings=settings,
-        notes=(*identity_notes, *gait.notes),
+        notes=(*identity_notes, *gait.notes, *_contact_notes(t, views)),
         camera=camera,
         activity=activity,
     )

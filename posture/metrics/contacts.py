@@ -1,11 +1,13 @@
 """Foot contacts and what the leg does at them (side view; issue 13 items 1-3).
 
-Initial contact and toe-off follow Zeni et al. (2008): a heel furthest ahead of the pelvis
-marks a contact, a toe furthest behind it a toe-off. They are read on the leading (trailing)
-foot of each frame, so MediaPipe's left/right label swaps in side views do not matter. On the
-generator's true skeleton the contact is read 28-42 ms (about 2 frames at 60 frames/s) before
-the true foot strike. Values at the events are frame series that are NaN except on the event
-frames; the stride metrics take the events inside each stride.
+Initial contact and toe-off start from Zeni et al. (2008): a heel furthest ahead of the
+pelvis marks a contact, a toe furthest behind it a toe-off. They are read on the leading
+(trailing) foot of each frame, so MediaPipe's left/right label swaps in side views do not
+matter. The heel's furthest reach comes before the foot is down (the swinging leg pulls back
+before it lands: 28-42 ms, about 2 frames at 60 frames/s, before the generator's true strike),
+so the contact is the first frame from that reach on with the leading heel within
+`CONTACT_PCT_LEG` of the ground line. Values at the events are frame series that are NaN
+except on the event frames; the stride metrics take the events inside each stride.
 """
 
 from __future__ import annotations
@@ -49,6 +51,15 @@ def knee_flexion_deg(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np
 
 #: a contact's heel (a toe-off's toe) is at most this far above the ground line, % leg.
 ON_GROUND_PCT_LEG = 8.0
+#: a contact is the first frame from the heel's reach peak on with the heel this close to the
+#: ground line, % leg (on 60 frames/s synthetic clips through MediaPipe: contacts 23-31 ms
+#: early with the reach peak alone, -1 to +15 ms with this (median); docs/METRICS.md,
+#: "Foot contacts").
+CONTACT_PCT_LEG = 3.0
+#: a toe-off is the last frame before the toe's reach peak with the toe this close to the
+#: ground line, % leg, else within `ON_GROUND_PCT_LEG` (same clips: toe-offs 34-39 ms late
+#: instead of 40-47 ms; the generator's toe tip stays near the belt 1-2 frames after it).
+TOEOFF_PCT_LEG = 3.0
 #: frames either side of a frame that its ground line (lowest foot points) is read over.
 GROUND_HALF_WINDOW = 20
 
@@ -85,11 +96,36 @@ def local_peaks(x: np.ndarray, half_window: int = PEAK_HALF_WINDOW) -> np.ndarra
     return out
 
 
+def _contacts_after_peaks(
+    ic: np.ndarray, peaks: np.ndarray, which: np.ndarray, down: np.ndarray, heel_pct: np.ndarray
+) -> None:
+    """Mark in `ic` `(n, 2)` the contact after each heel reach peak (`peaks` `(n,)`): the first
+    frame up to `PEAK_HALF_WINDOW` later (and before the next peak) whose leading heel
+    (`which` `(n,)` its label) is within `CONTACT_PCT_LEG` of the ground (`heel_pct` `(n, 2)`
+    % leg above it), else the peak itself; a peak with the heel in the air (`down` `(n, 2)`
+    False: a swinging foot) is not a contact."""
+    n = peaks.size
+    lead = np.take_along_axis(heel_pct, which[:, None], axis=1)[:, 0]
+    for t in np.flatnonzero(peaks).tolist():
+        if not down[t, which[t]]:
+            continue
+        f = t
+        for u in range(t, min(n, t + PEAK_HALF_WINDOW + 1)):
+            if u > t and peaks[u]:
+                break
+            if lead[u] <= CONTACT_PCT_LEG:
+                f = u
+                break
+        ic[f, which[f]] = True
+
+
 def reach_events(lm: np.ndarray, forward: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`(n, 2)` bool initial contacts and toe-offs, by the foot's label in that frame.
 
-    Zeni et al. (2008): initial contact when a heel is furthest ahead of the pelvis, toe-off
-    when a toe is furthest behind it, each only with that foot on the ground. Read on the
+    After Zeni et al. (2008): initial contact when a heel is furthest ahead of the pelvis,
+    toe-off when a toe is furthest behind it, each only with that foot on the ground, then
+    the contact moved to the first frame the heel is down (`CONTACT_PCT_LEG`) and the toe-off
+    to the last frame the toe is down (`TOEOFF_PCT_LEG`). Read on the
     leading (trailing) foot of each frame, so the events need no left/right identity across
     frames: MediaPipe swaps the legs' labels in side views (30 % of the frames of a
     synthetic side clip), but a frame's heel, ankle and knee of one label are one leg.
@@ -99,36 +135,103 @@ def reach_events(lm: np.ndarray, forward: np.ndarray) -> tuple[np.ndarray, np.nd
     toe = -forward[:, None] * (lm[:, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX], 0] - hip_x[:, None])
     ic = np.zeros((lm.shape[0], 2), dtype=bool)
     to = np.zeros_like(ic)
-    tol = ON_GROUND_PCT_LEG / 100.0 * leg_px(lm)
+    leg = leg_px(lm)
+    tol = ON_GROUND_PCT_LEG / 100.0 * leg
     ground = ground_y(lm)[:, None]
     with np.errstate(invalid="ignore"):
         heel_down = lm[:, [LM.LEFT_HEEL, LM.RIGHT_HEEL], 1] >= ground - tol
         toe_down = lm[:, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX], 1] >= ground - tol
+        heel_pct = (ground - lm[:, [LM.LEFT_HEEL, LM.RIGHT_HEEL], 1]) / leg * 100.0
+        toe_pct = (ground - lm[:, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX], 1]) / leg * 100.0
     for reach, out, down in ((heel, ic, heel_down), (toe, to, toe_down)):
         lead = np.fmax(reach[:, 0], reach[:, 1])
         peaks = local_peaks(lead)
         which = np.where(np.nan_to_num(reach[:, 0], nan=-np.inf) >= np.nan_to_num(
             reach[:, 1], nan=-np.inf), 0, 1)  # fmt: skip
         if out is ic:
-            # a reach peak in the air (a swinging foot) is not a contact
-            out[peaks, 0] = (which[peaks] == 0) & down[peaks, 0]
-            out[peaks, 1] = (which[peaks] == 1) & down[peaks, 1]
+            _contacts_after_peaks(ic, peaks, which, down, heel_pct)
             continue
         # The toe keeps moving back for a frame or two after it leaves the ground (the foot
-        # rolls up): the toe-off is the last frame before the peak with that toe down.
+        # rolls up): the toe-off is the last frame before the peak with that toe within
+        # `TOEOFF_PCT_LEG` of the ground (else within `ON_GROUND_PCT_LEG`).
         for t in np.flatnonzero(peaks).tolist():
             s, start = int(which[t]), max(0, t - PEAK_HALF_WINDOW)
-            back = np.flatnonzero(down[start : t + 1, s])
-            if back.size:
-                out[start + int(back[-1]), s] = True
+            for near in (toe_pct[start : t + 1, s] <= TOEOFF_PCT_LEG, down[start : t + 1, s]):
+                back = np.flatnonzero(near)
+                if back.size:
+                    out[start + int(back[-1]), s] = True
+                    break
     return ic, to
 
 
-def at_events(lm: np.ndarray, forward: np.ndarray, which: str) -> dict[str, np.ndarray]:
+#: contact time and duty factor need at least this frame rate (a 200 ms contact is 6 frames at
+#: 30 frames/s: one frame either end is a third of it).
+CONTACT_TIME_MIN_FPS = 50.0
+#: a contact time outside this range (ms) is a missed or a spurious event, not a contact.
+CONTACT_MS_RANGE = (60.0, 600.0)
+
+
+def frame_rate(t_ms: np.ndarray) -> float:
+    """Frames per second of the frame times `t_ms` `(n,)` (median interval; NaN under 2)."""
+    dt = np.diff(np.asarray(t_ms, np.float64))
+    dt = dt[np.isfinite(dt) & (dt > 0)]
+    return 1000.0 / float(np.median(dt)) if dt.size else float("nan")
+
+
+def contact_not_measured(fps: float) -> str | None:
+    """Why contact time and duty factor are not measured at `fps`, None when they are."""
+    if fps >= CONTACT_TIME_MIN_FPS:
+        return None
+    return (
+        f"contact time and duty factor need >= {CONTACT_TIME_MIN_FPS:.0f} frames/s; this clip "
+        f"has {fps:.0f}"
+    )
+
+
+def contact_times(
+    ic: np.ndarray, to: np.ndarray, t_ms: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`(n,)` contact time (ms) and duty factor (%) at each initial contact frame, NaN elsewhere.
+
+    A contact lasts from its initial contact to the next toe-off, if that comes before the
+    next contact (running has no double support), whichever foot's labels MediaPipe gave each
+    event. The duty factor is the contact time over that foot's stride, from this contact to
+    the second contact after it, where neither step between is more than 1.5x or less than
+    0.5x the clip's median step (a missed contact would double one). NaN throughout below
+    `CONTACT_TIME_MIN_FPS`.
+    """
+    n = ic.shape[0]
+    contact, duty = np.full(n, np.nan), np.full(n, np.nan)
+    if not frame_rate(t_ms) >= CONTACT_TIME_MIN_FPS:
+        return contact, duty
+    ics = np.flatnonzero(ic.any(axis=1))
+    tos = np.flatnonzero(to.any(axis=1))
+    steps = np.diff(t_ms[ics])
+    step = float(np.median(steps)) if steps.size else float("nan")
+    lo, hi = CONTACT_MS_RANGE
+    for k, i in enumerate(ics.tolist()):
+        nxt = ics[k + 1] if k + 1 < ics.size else n
+        after = tos[(tos > i) & (tos < nxt)]
+        if not after.size:
+            continue
+        ms = float(t_ms[after[0]] - t_ms[i])
+        if not lo <= ms <= hi:
+            continue
+        contact[i] = ms
+        if k + 2 < ics.size and all(0.5 * step <= d <= 1.5 * step for d in steps[k : k + 2]):
+            duty[i] = 100.0 * ms / float(t_ms[ics[k + 2]] - t_ms[i])
+    return contact, duty
+
+
+def at_events(
+    lm: np.ndarray, forward: np.ndarray, which: str, t_ms: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """Values at each foot's events, `(n,)` NaN except where an event is (side view).
 
     `which` = "contact": overstride (% leg), knee flexion, shin angle and foot angle of the
-    landing leg at its initial contacts; "toeoff": hip extension of the leg leaving the ground.
+    landing leg at its initial contacts, and with the frame times `t_ms` `(n,)` the contact
+    time and duty factor (`contact_times`); "toeoff": hip extension of the leg leaving the
+    ground (the thigh furthest behind vertical).
     """
     legs = lm
     ic, to = reach_events(legs, forward)
@@ -136,7 +239,10 @@ def at_events(lm: np.ndarray, forward: np.ndarray, which: str) -> dict[str, np.n
     length = leg_px(legs)
     hip_mid = g.hip_mid(legs)[:, :2]
     n = lm.shape[0]
-    out = {k: np.full(n, np.nan) for k in ("overstride", "knee", "shin", "foot", "hip_ext")}
+    keys = ("overstride", "knee", "shin", "foot", "hip_ext", "contact_ms", "duty_pct")
+    out = {k: np.full(n, np.nan) for k in keys}
+    if which == "contact" and t_ms is not None:
+        out["contact_ms"], out["duty_pct"] = contact_times(ic, to, t_ms)
     for s in range(2):
         p = _side(legs, s)
         rows = events[:, s]
@@ -150,6 +256,13 @@ def at_events(lm: np.ndarray, forward: np.ndarray, which: str) -> dict[str, np.n
             v = p["toe"][rows] - p["heel"][rows]
             out["foot"][rows] = np.degrees(np.arctan2(-v[:, 1], fwd * v[:, 0]))
         else:
-            # + the knee behind the hip (thigh behind vertical)
-            out["hip_ext"][rows] = g.from_vertical_deg(p["hip"][rows] - p["knee"][rows], fwd)
+            # + the knee behind the hip (thigh behind vertical). The leaving leg is the one
+            # whose thigh is furthest behind vertical (the other swings through ahead): read
+            # on both labels, so a frame where MediaPipe gives the toe of one leg and the knee
+            # of the other still reads the leaving leg. On three 60 frames/s synthetic clips:
+            # 17.5, 23.8, 5.8 deg (true 12.9, 18.7, 6.0); by the toe's own label -1.6, 23.0,
+            # -9.7 (10.0, 17.9, -9.2 with the 8 % leg toe-off alone).
+            both = [_side(legs, k) for k in range(2)]
+            ext = [g.from_vertical_deg(q["hip"][rows] - q["knee"][rows], fwd) for q in both]
+            out["hip_ext"][rows] = np.fmax(ext[0], ext[1])
     return out

@@ -111,6 +111,7 @@ class FrameInputs:
         values: the frame metrics computed so far (registry order), id -> `(n,)`.
         raw: `(n, 33, C)` the gated landmarks before smoothing (None: use `lm`). Foot events
             read them: smoothing blends the legs where MediaPipe swaps their labels.
+        t_ms: `(n,)` frame times (None: not known; contact times are then NaN).
     """
 
     lm: np.ndarray
@@ -119,6 +120,7 @@ class FrameInputs:
     config: MetricConfig
     values: dict[str, np.ndarray] = field(default_factory=dict)
     raw: np.ndarray | None = None
+    t_ms: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

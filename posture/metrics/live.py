@@ -112,7 +112,7 @@ class GaitWindow:
         if self._calls % _REFRESH_EVERY < GAIT_EVERY:
             world = np.stack([r[2] for r in rows])
             self.scale = body_scale(lm, world, self.config.body, self.height_cm)
-        frames = frame_metrics(lm, views, forward, self.config, raw=gated)
+        frames = frame_metrics(lm, views, forward, self.config, raw=gated, t_ms=t)
         for k in EVENT_FRAME_METRICS:
             seen = frames[k][np.isfinite(frames[k])]
             self.events[k] = float(seen[-1]) if seen.size else np.nan

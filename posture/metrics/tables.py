@@ -125,7 +125,8 @@ def gait_tables(
         t: `(n,)` frame times in ms.
         steps: detected steps.
         signal_px: `(n, 2)` the gait signal (`gait_signal`), NaN where nobody.
-        frames: frame metrics, id -> `(n,)`.
+        frames: frame metrics, id -> `(n,)` (durations in ms are blanked in place when the
+            cadence shows the clip's clock is not real time).
         views: `(n,)` str view per frame.
         scale: the body scale.
         cfg: metric constants.
@@ -142,6 +143,10 @@ def gait_tables(
     clip = _clip_values(steps, bounds, step_start, step_tab.end_ms - step_tab.start_ms, cfg)
     values = _stride_values(bounds, step_start, step_tab, stride_in, clip)
     strides = IntervalTable(steps.time_ms[e0], steps.time_ms[e2], stride_in.view, values, sa, sb)
+    if notes:  # the clip's clock is not real time: durations in ms are not either
+        for spec in specs():
+            if spec.unit == "ms":
+                (frames if spec.level == "frame" else values)[spec.id][:] = np.nan
     step_of, stride_of = row_of_frame(step_tab, n), row_of_frame(strides, n)
     painted = {}
     for spec in specs():
@@ -180,7 +185,8 @@ def _check_cadence(per_step: dict[str, np.ndarray], cfg: MetricConfig) -> tuple[
     return (
         f"cadence {med:.0f} steps/min in clip time is outside {cfg.steps.min_spm:.0f}-"
         f"{cfg.steps.max_spm:.0f}: slow-motion footage or wrong frame-rate metadata; cadence "
-        "is not reported (bounce, sway and cadence variability do not depend on the time scale)",
+        "and contact time are not reported (bounce, sway, duty factor and cadence variability "
+        "do not depend on the time scale)",
     )
 
 

@@ -93,6 +93,10 @@ def _time_link(video: str | None, start_s: float, text: str) -> str:
     return f'<a href="{_e(video)}#t={max(start_s, 0.0):.1f}">{_e(text)}</a>'
 
 
+#: Statuses that are verdicts, which carry a confidence (not `not_measured`, `exempt`).
+JUDGED = ("ok", "warn", "fail")
+
+
 def _rule_card(rule: RuleResult, video: str | None = None) -> str:
     spec = METRICS[rule.criterion.metric]
     status = rule.status
@@ -100,7 +104,7 @@ def _rule_card(rule: RuleResult, video: str | None = None) -> str:
         f'<div class="card{" flagged" if rule.flagged else ""}" '
         f'style="--c:{_STATUS_COLOR.get(status, "#999")}">',
         f'<div class="status">{_e(_STATUS_WORDS.get(status, status))}'
-        f"{'' if rule.confidence == 'high' else ' · low confidence'}</div>",
+        f"{' · low confidence' if rule.confidence == 'low' and status in JUDGED else ''}</div>",
         f"<b>{_e(rule.title)}</b>",
         # the value is named after its metric: "Leaning backward: ok" over "Torso lean 15.4"
         f'<div><span class="muted">{_e(spec.title)}</span> '

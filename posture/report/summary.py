@@ -34,6 +34,10 @@ def print_summary(result: ClipResult, console: Console, *, report_path: str = ""
     else:
         console.print(rich_safe(title))
     console.print(f"[bold]{rich_safe(verdict_line(result))}[/bold]")
+    for rule in result.rules:
+        if rule.confidence == "low" and rule.status in ("ok", "warn", "fail") and rule.reasons:
+            why = "; ".join(rule.reasons)
+            console.print(f"[dim]low confidence:[/dim] {rich_safe(rule.title)}: {rich_safe(why)}")
     if result.analysis is not None:
         shows = f"activity: {activity_text(report)}; camera: {camera_text(report)}"
         console.print(rich_safe(shows), soft_wrap=True)

@@ -294,7 +294,9 @@ def evaluate_rule(analysis: Analysis, rule: Rule, context: str = "flat") -> Rule
         return _result(analysis, rule, criteria[0], "exempt", [why], confidence="high")
     episodes, share = find_episodes(rule, criteria, samples, stride_s(analysis))
     level = max((LEVELS.index(e.level) for e in episodes), default=0)
-    confidence, reasons = rule_confidence(analysis, rule, samples.n_strides)
+    confidence, reasons = rule_confidence(
+        analysis, rule, samples.n_strides, criteria[0], LEVELS[level]
+    )
     reasons = [*samples.notes, *reasons]
     if samples.whole and not samples.per_stride:
         confidence = "low"

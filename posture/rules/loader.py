@@ -45,6 +45,7 @@ REQUIRED = (
 MAX_ABS_NUMBER = 1e6
 OPTIONAL = (
     "combine", "also", "exempt_contexts", "relax", "exercises", "min_strides", "min_s", "caveat",
+    "follows",
 )  # fmt: skip
 
 
@@ -141,6 +142,17 @@ def _rule(c: _Ctx, rule_id: str, raw: Any, exercises: dict[str, Exercise]) -> Ru
     min_s = c.number(raw.get("min_s", DEFAULT_MIN_S), f"{key}.min_s")
     if not 0.0 < min_s <= 600.0:
         raise c.fail(f"{key}.min_s", f"expected seconds in (0, 600], got {min_s}")
+    follows = None
+    if "follows" in raw:
+        follows = c.number(raw["follows"], f"{key}.follows")
+        if not 0.0 < follows <= 1.0:
+            raise c.fail(f"{key}.follows", f"expected a share in (0, 1], got {follows}")
+        first = criteria[0]
+        if (first.warn <= 0) if direction == "above" else (first.warn >= 0):
+            raise c.fail(
+                f"{key}.follows",
+                "needs limits on the breaking side of 0 (a metric that reads 0 when neutral)",
+            )
     levels = {METRICS[cr.metric].level for cr in criteria}
     if len(levels) > 1:
         raise c.fail(f"{key}.also", f"all metrics of a rule must have one level, got {levels}")
@@ -167,6 +179,7 @@ def _rule(c: _Ctx, rule_id: str, raw: Any, exercises: dict[str, Exercise]) -> Ru
         relax=relax,
         exercises=tuple(exercises[e] for e in ex_ids),
         caveat=c.text(raw["caveat"], f"{key}.caveat") if "caveat" in raw else None,
+        follows=follows,
     )
 
 

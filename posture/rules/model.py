@@ -121,6 +121,7 @@ class Rule:
     min_strides: int = DEFAULT_MIN_STRIDES
     min_s: float = DEFAULT_MIN_S
     caveat: str | None = None
+    follows: float | None = None
 
     def __post_init__(self) -> None:
         if not self.criteria:

@@ -17,7 +17,11 @@ RGB = tuple[float, float, float]
 #: (centre, semi-axes) of the head's ellipsoids, head frame, cm at 175 cm.
 _CRANIUM = ((0.3, 3.0, 0.0), (9.7, 10.5, 7.6))
 _JAW = ((4.2, -4.5, 0.0), (6.0, 6.0, 5.6))
-_HAIR = ((-2.0, 5.5, 0.0), (9.8, 9.3, 8.0))
+#: The hair: an ellipsoid just outside the cranium, kept above the hairline plane
+#: y >= a + b x (forehead hairline ~6 cm above the eyes, above the ears, down to the nape),
+#: so in profile the forehead, temple and ear show as they do on a real head.
+_HAIR = ((0.0, 3.3, 0.0), (10.2, 10.9, 8.0))
+_HAIRLINE = (2.8, 0.65)
 _NOSE = ((9.7, 1.2, 0.0), (11.8, -3.3, 0.0), (10.2, -4.8, 0.0), (10.0, -4.4, 1.7),
          (10.0, -4.4, -1.7), (9.4, -3.4, 1.9), (9.4, -3.4, -1.9))  # fmt: skip
 _EAR_CENTRE = (-0.6, 0.5, 7.4)
@@ -53,6 +57,25 @@ class _Head:
         n = self.rot @ (np.asarray(local) - np.asarray(_CRANIUM[0]))
         return float(n @ self.cam.toward / max(float(np.linalg.norm(n)), 1e-9))
 
+    def cut_ellipsoid(
+        self, spec: tuple[tuple[float, ...], tuple[float, ...]], plane: tuple[float, float]
+    ) -> np.ndarray:
+        """Silhouette `(k, 2)` px of the part of ellipsoid `spec` with y >= a + b x.
+
+        The cut body is convex, so its silhouette is the convex hull of its surface points'
+        projections.
+        """
+        centre, semi = (np.asarray(v, dtype=float) for v in spec)
+        lat, lon = np.meshgrid(np.linspace(0, np.pi, 49), np.linspace(0, 2 * np.pi, 96))
+        unit = np.stack(
+            [np.sin(lat) * np.cos(lon), np.cos(lat), np.sin(lat) * np.sin(lon)], axis=-1
+        ).reshape(-1, 3)
+        local = centre + unit * semi
+        a, b = plane
+        local = local[local[:, 1] >= a + b * local[:, 0]]
+        px = self.cam.project(self.pivot + (local * self.s) @ self.rot.T)
+        return cv2.convexHull(px.astype(np.float32)).reshape(-1, 2).astype(float)
+
     def ellipsoid(self, spec: tuple[tuple[float, ...], tuple[float, ...]]) -> Part:
         centre, semi = spec
         box = self.cam.project_ellipsoid(self.world(centre), self.rot, np.asarray(semi) * self.s)
@@ -73,17 +96,18 @@ def head_parts(
     """
     head = _Head(skel, cam, height_cm)
     shade = 0.05 * height_cm * cam.px_per_cm
-    # the hair cap sits up and back on the skull: drawn over it, it covers crown and back
-    # but stops short of the brow; seen from the front it would hide the face, so there it
-    # goes behind the skull and shows as a rim
-    facing = float(head.rot[:, 0] @ cam.toward)
-    blobs = [(_JAW, skin), (_CRANIUM, skin), (_HAIR, hair)]
-    if facing > 0.5:
-        blobs = [(_HAIR, hair), (_JAW, skin), (_CRANIUM, skin)]
+    # the hair cap covers crown, temples and back down to the hairline: drawn over the skull;
+    # seen from the front it would hide the face, so there it goes behind the skull and shows
+    # as a rim
+    hair_on_top = float(head.rot[:, 0] @ cam.toward) <= 0.5
+    first = 100 if hair_on_top else 101
     parts = [
-        Part(group_depth, 100 + rank, rgb, ellipses=head.ellipsoid(spec).ellipses, shade_px=shade)
-        for rank, (spec, rgb) in enumerate(blobs)
-    ]
+        Part(group_depth, first + rank, skin, ellipses=head.ellipsoid(spec).ellipses,
+             shade_px=shade)
+        for rank, spec in enumerate((_JAW, _CRANIUM))
+    ]  # fmt: skip
+    hair_px = head.cut_ellipsoid(_HAIR, _HAIRLINE)
+    parts.append(Part(group_depth, 102 if hair_on_top else 100, hair, (hair_px,), shade_px=shade))
     parts += _ears(head, skin, group_depth, shade * 0.3)
     parts += _face(head, skin, hair, group_depth, height_cm * cam.px_per_cm)
     return parts

@@ -29,6 +29,7 @@ _THIGH = PchipInterpolator(_SWING_W, _THIGH_DEG)
 _KNEE = PchipInterpolator(_SWING_W, _KNEE_DEG)
 STRIKE_TOE_UP_DEG = 8.0
 TOE_OFF_PLANTAR_DEG = 35.0
+#: knee flexion at foot strike by default (`SynthParams.strike_knee_deg`).
 STRIKE_KNEE_DEG = 15.0
 #: Ankle at strike, ahead of the hip joint, as a fraction of the foot's travel on the belt.
 STRIKE_AHEAD_FRAC = 0.32
@@ -102,18 +103,26 @@ def segment_deg(top: np.ndarray, bottom: np.ndarray) -> float:
 class LegModel:
     """Sagittal leg poses for one runner on a treadmill."""
 
-    def __init__(self, dims: BodyDims, schedule: StepSchedule, speed_mps: float) -> None:
+    def __init__(
+        self,
+        dims: BodyDims,
+        schedule: StepSchedule,
+        speed_mps: float,
+        overstride_cm: float = 0.0,
+        strike_knee_deg: float = STRIKE_KNEE_DEG,
+    ) -> None:
         self.dims = dims
         self.schedule = schedule
         self.foot = FootShape.from_dims(dims)
         self.speed_cm_s = speed_mps * 100.0
         mean_step_s = float(np.mean(np.diff(schedule.strikes_s)))
         travel = min(self.speed_cm_s * CONTACT_FRAC * mean_step_s, 0.9 * dims.leg_cm)
-        self.strike_ahead_cm = STRIKE_AHEAD_FRAC * travel
+        self.strike_ahead_cm = STRIKE_AHEAD_FRAC * travel + overstride_cm
         self.speed_cm_s = travel / (CONTACT_FRAC * mean_step_s)  # belt and foot agree
-        knee_d = 2.0 * dims.thigh_cm * math.cos(math.radians(STRIKE_KNEE_DEG / 2.0))
+        knee_d = 2.0 * dims.thigh_cm * math.cos(math.radians(strike_knee_deg / 2.0))
+        # within the parameter ranges the ankle is at most 55 cm ahead, the reach >= 79 cm
         heel_lift = _rot(-self.foot.heel_contact, STRIKE_TOE_UP_DEG)[1]
-        #: pelvis height at foot strike: knee flexed STRIKE_KNEE_DEG, ankle strike_ahead forward
+        #: pelvis height at foot strike: knee flexed strike_knee_deg, ankle strike_ahead forward
         self.strike_hip_cm = heel_lift + math.sqrt(knee_d**2 - self.strike_ahead_cm**2)
 
     def stance_ankle(self, k: int, t_s: float, hip_at_strike_x: float) -> tuple[np.ndarray, float]:

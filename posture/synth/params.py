@@ -31,6 +31,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "lateral_sway_cm": (0.0, 25.0),
     "trunk_roll_deg": (0.0, 30.0),
     "head_yaw_amp_deg": (0.0, 45.0),
+    "overstride_cm": (-10.0, 30.0),
+    "strike_knee_deg": (5.0, 40.0),
     "cadence_spm": (120.0, 220.0),
     "cadence_cv_pct": (0.0, 20.0),
     "speed_mps": (1.5, 6.0),
@@ -65,6 +67,11 @@ class SynthParams:
         lateral_sway_cm: pelvis side-to-side peak-to-peak per stride.
         trunk_roll_deg: trunk side-to-side roll (over the stance foot) peak-to-peak per stride.
         head_yaw_amp_deg: amplitude (+/-) of the once-per-stride head shake.
+        overstride_cm: the ankle lands this much further ahead of the hip than the default
+            (32 % of the foot's travel on the belt); the stance travel is fixed by speed and
+            contact time, so the foot also pushes off this much less far behind (less hip
+            extension at toe-off).
+        strike_knee_deg: knee flexion at foot strike (the pelvis is lower the more it bends).
         cadence_spm: mean steps per minute.
         cadence_cv_pct: step-interval coefficient of variation, drawn per step from `seed`.
         speed_mps: treadmill belt speed; sets how far the foot travels during contact.
@@ -91,6 +98,8 @@ class SynthParams:
     lateral_sway_cm: float = 4.0
     trunk_roll_deg: float = 0.0
     head_yaw_amp_deg: float = 3.0
+    overstride_cm: float = 0.0
+    strike_knee_deg: float = 15.0
     cadence_spm: float = 170.0
     cadence_cv_pct: float = 2.0
     speed_mps: float = 3.2

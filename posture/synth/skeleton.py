@@ -83,7 +83,9 @@ class SkeletonModel:
         self.params = params
         self.dims = dims
         self.schedule = schedule
-        self.legs = LegModel(dims, schedule, params.speed_mps)
+        self.legs = LegModel(
+            dims, schedule, params.speed_mps, params.overstride_cm, params.strike_knee_deg
+        )
         self.head_scale = dims.height_cm / 175.0
 
     def osc(self, t_s: float) -> BodyOscillation:

@@ -16,6 +16,7 @@ import numpy as np
 
 from posture.atomic import write_atomic
 from posture.synth.clip import ClipModel
+from posture.synth.gait import CONTACT_FRAC
 from posture.synth.params import SynthParams
 from posture.synth.skeleton import Skeleton
 
@@ -52,7 +53,8 @@ class Truth:
             left/right = the runner's anatomical sides.
         landmarks_depth_cm: `(n, 33)` distance behind the pelvis as seen from the camera
             (+ = farther than the pelvis, i.e. on the far side).
-        steps: one dict per foot strike inside the clip (see `to_dict`).
+        steps: one dict per foot strike inside the clip: strike and toe-off times, the foot,
+            contact time and duty factor, bounce (see `_events`).
         strides: one dict per stride starting inside the clip.
         clip: clip-level values: `cadence_spm` (60 / mean strike interval) and
             `cadence_cv_pct` (sample SD / mean of the intervals) over strikes inside the clip,
@@ -194,10 +196,15 @@ def _events(
         t = np.arange(strikes[k], strikes[k + 1], DENSE_STEP_S)
         y = np.array([clip.skeleton.osc(float(ti)).pelvis_y_cm for ti in t])
         bounce = float(y.max() - y.min())
+        contact_s = CONTACT_FRAC * float(strikes[k + 1] - strikes[k])
         steps.append(
             {
                 "strike_ms": round(float(strikes[k]) * 1000.0, 3),
                 "foot": "left" if sched.left_foot[k] else "right",
+                # the stance foot leaves the belt at CONTACT_FRAC of the step (gait.py)
+                "toe_off_ms": round((float(strikes[k]) + contact_s) * 1000.0, 3),
+                "contact_ms": round(contact_s * 1000.0, 3),
+                "duty_factor_pct": round(100.0 * contact_s / float(strikes[k + 2] - strikes[k]), 4),
                 "bounce_cm": round(bounce, 4),
                 "bounce_pct_leg": round(100.0 * bounce / leg, 4),
                 "complete": bool(strikes[k + 1] <= p.duration_s),

@@ -31,6 +31,11 @@ SIDE_AXES: dict[str, tuple[float, ...]] = {
     "bounce_cm": (5.0, 8.0, 11.0, 14.0),
     "cadence_spm": (150.0, 170.0, 185.0),
     "cadence_cv_pct": (2.0, 12.0),
+    # last, so the axes above keep their shuffles: half the side clips at 60 frames/s (contact
+    # time), landing further ahead (overstride, less hip extension) and knee bends at landing
+    "fps": (30.0, 60.0),
+    "overstride_cm": (0.0, 4.0, 10.0),
+    "strike_knee_deg": (10.0, 15.0, 25.0),
 }
 #: Axes of front- and rear-view clips.
 WIDE_AXES: dict[str, tuple[float, ...]] = {

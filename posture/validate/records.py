@@ -32,6 +32,7 @@ class ClipRecord:
         view, facing: what the pipeline detected (None when nobody was found).
         height_estimated_cm: stature the pipeline estimated (NaN when none).
         statuses: rule id -> verdict given (default settings).
+        confidences: rule id -> the confidence the verdict was given with (`high`, `low`).
         rule_values: rule id -> the typical value of the rule's metric (NaN when none).
         true_statuses: rule id -> verdict of the rule's limits on the true values.
         landmarks: MediaPipe's landmark errors against the figure's true landmarks.
@@ -45,6 +46,7 @@ class ClipRecord:
     facing: str | None
     height_estimated_cm: float
     statuses: dict[str, RuleStatus]
+    confidences: dict[str, str]
     rule_values: dict[str, float]
     true_statuses: dict[str, RuleStatus]
     landmarks: LandmarkErrors
@@ -67,6 +69,7 @@ class _Run:
     facing: str | None
     height_cm: float
     statuses: dict[str, RuleStatus]
+    confidences: dict[str, str]
     rule_values: dict[str, float]
 
 
@@ -78,11 +81,16 @@ def _run(settings: Settings, track_path: Path, rule_ids: tuple[str, ...]) -> _Ru
     statuses: dict[str, RuleStatus] = {
         k: given[k].status if k in given else "not_measured" for k in rule_ids
     }
+    confidences: dict[str, str] = {
+        k: given[k].confidence if k in given else "low" for k in rule_ids
+    }
     values = {k: _f(given[k].typical) if k in given else math.nan for k in rule_ids}
     if a is None:  # nobody found: nothing measured
-        return _Run({k: math.nan for k in metric_ids()}, None, None, math.nan, statuses, values)
+        nothing = {k: math.nan for k in metric_ids()}
+        return _Run(nothing, None, None, math.nan, statuses, confidences, values)
     medians = {k: a.summary[k].median for k in metric_ids()}
-    return _Run(medians, a.view, a.facing, _f(a.scale.height_cm), statuses, values)
+    height = _f(a.scale.height_cm)
+    return _Run(medians, a.view, a.facing, height, statuses, confidences, values)
 
 
 def _f(x: object) -> float:
@@ -115,6 +123,7 @@ def build_record(
         facing=run.facing,
         height_estimated_cm=run.height_cm,
         statuses=run.statuses,
+        confidences=run.confidences,
         rule_values=run.rule_values,
         true_statuses=true_statuses(rules, tv, settings.analysis.context),
         landmarks=landmark_errors(

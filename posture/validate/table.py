@@ -44,14 +44,14 @@ def metric_table(rows: tuple[MetricRow, ...]) -> list[str]:
 
 def rule_table(rows: tuple[RuleRow, ...]) -> list[str]:
     lines = [
-        "| rule | clips | right | false flags | missed flags | wrong level | not measured "
-        "| judged off-truth | confusion (true -> given: clips) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| rule | clips | right | right or said unsure | false flags | missed flags "
+        "| wrong level | not measured | judged off-truth | confusion (true -> given: clips) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         cells = ", ".join(f"{t}->{g}: {c}" for (t, g), c in sorted(r.confusion.items()))
         lines.append(
-            f"| `{r.rule}` | {r.n} | {r.right} | {r.false_flags} | {r.missed} "
+            f"| `{r.rule}` | {r.n} | {r.right} | {r.honest} | {r.false_flags} | {r.missed} "
             f"| {r.wrong_level} | {r.not_measured} | {r.unexpected} | {cells or '—'} |"
         )
     return lines
@@ -89,8 +89,13 @@ def sample_table(rows: tuple[SampleRow, ...]) -> list[str]:
     return lines
 
 
+#: Verdict targets (issue 12): (rule, count low-confidence / not-measured wrong verdicts as
+#: honest, % of grid clips).
+VERDICT_TARGETS = (("head_down", False, 90.0), ("shoulder_hunch", True, 90.0))
+
+
 def target_summary(result: SuiteResult) -> list[str]:
-    """One line per target of issue 4, met or not, with the number reached."""
+    """One line per target (issues 4 and 12), met or not, with the number reached."""
     lines = []
     for r in result.metrics:
         if r.target is not None:
@@ -102,6 +107,18 @@ def target_summary(result: SuiteResult) -> list[str]:
                 + (f", {r.n_missing} not measured" if r.n_missing else "")
                 + ")"
             )
+    for rule, honest, goal in VERDICT_TARGETS:
+        row = next((r for r in result.rules if r.rule == rule), None)
+        if row is None or not row.n:
+            continue
+        got = row.honest if honest else row.right
+        share = 100.0 * got / row.n
+        what = "right or said unsure (low confidence, not measured)" if honest else "right"
+        state = "met" if share >= goal else "NOT MET"
+        lines.append(
+            f"- `{rule}` verdict {what} on >= {goal:g} % of grid clips: {state} "
+            f"({got} of {row.n}, {share:.0f} %)"
+        )
     if result.samples:
         right = sum(s.right for s in result.samples)
         state = "met" if right == len(result.samples) else "NOT MET"

@@ -139,6 +139,20 @@ def _landing_truth(
     }
 
 
+def _contact_truth(steps: list[dict[str, Any]], fps: float) -> dict[str, float]:
+    """True contact time and duty factor: the generator's stance phases (median over complete
+    steps); NaN below the frame rate the pipeline measures them at (it says why instead)."""
+    from posture.metrics.contacts import CONTACT_TIME_MIN_FPS
+
+    done = [s for s in steps if s["complete"] and "contact_ms" in s]
+    if fps < CONTACT_TIME_MIN_FPS or not done:
+        return {"contact_time_ms": math.nan, "duty_factor_pct": math.nan}
+    return {
+        "contact_time_ms": _median([s["contact_ms"] for s in done]),
+        "duty_factor_pct": _median([s["duty_factor_pct"] for s in done]),
+    }
+
+
 def leg_length_px_true(lm: np.ndarray) -> float:
     """Median hip -> knee -> ankle length of the true skeleton, pixels."""
     from posture.metrics.contacts import leg_px
@@ -192,6 +206,7 @@ def true_values(truth: dict[str, Any]) -> TrueValues:
     }
     if view == "side":
         v |= _landing_truth(lm, t_ms, steps, np.asarray(frames["stance"]), forward)
+        v |= _contact_truth(truth["steps"], params.fps)
     # no truth (yet) for the rest, e.g. step length needs --speed-kmh, which validate never gives
     v |= {k: math.nan for k in METRICS if k not in v}
     for k in v:

@@ -25,6 +25,8 @@ class RuleRow:
         wrong_level: both flagged, warn vs fail differ.
         not_measured: truth judged, pipeline gave `not_measured`.
         unexpected: truth `not_measured` (wrong view, too few steps), pipeline judged.
+        honest: right, or wrong but said so: given at low confidence (the reason is in every
+            output) or `not_measured` with its reason.
         confusion: (true status, given status) -> clips.
     """
 
@@ -36,6 +38,7 @@ class RuleRow:
     wrong_level: int
     not_measured: int
     unexpected: int
+    honest: int
     confusion: dict[tuple[str, str], int]
 
 
@@ -51,6 +54,15 @@ def _kind(true: str, given: str) -> str:
     return "missed" if given == "ok" else "wrong_level"
 
 
+def _honest(record: ClipRecord, rule: str) -> bool:
+    """Right, or wrong but said so (`not_measured`, or a low-confidence verdict)."""
+    true = str(record.true_statuses[rule])
+    given = str(record.statuses.get(rule, "not_measured"))
+    if true == given == "not_measured":
+        return False  # not counted in the row at all
+    return true == given or given == "not_measured" or record.confidences.get(rule) == "low"
+
+
 def rule_rows(records: Sequence[ClipRecord]) -> list[RuleRow]:
     """One row per rule (in the rule file's order of the first record)."""
     if not records:
@@ -64,6 +76,7 @@ def rule_rows(records: Sequence[ClipRecord]) -> list[RuleRow]:
         kinds: Counter[str] = Counter()
         for (t, g), c in pairs.items():
             kinds[_kind(t, g)] += c
+        honest = sum(_honest(r, rule) for r in records)
         rows.append(
             RuleRow(
                 rule,
@@ -74,6 +87,7 @@ def rule_rows(records: Sequence[ClipRecord]) -> list[RuleRow]:
                 kinds["wrong_level"],
                 kinds["not_measured"],
                 kinds["unexpected"],
+                honest,
                 dict(pairs),
             )
         )
