@@ -26,6 +26,15 @@ def _upright(n: int = 1) -> np.ndarray:
     return lm
 
 
+def test_shoulders_drawn_together_carry_no_tilt() -> None:
+    lm = _upright(2)
+    lm[:, LM.LEFT_SHOULDER, 0], lm[:, LM.RIGHT_SHOULDER, 0] = 140.0, 60.0
+    lm[1, LM.LEFT_SHOULDER] = (103.0, 90.0)  # MediaPipe puts both shoulders nearly together
+    lm[1, LM.RIGHT_SHOULDER] = (97.0, 100.0)
+    tilt = g.shoulder_tilt_deg(lm)
+    assert tilt[0] == pytest.approx(0.0) and np.isnan(tilt[1])
+
+
 def test_trunk_roll_reads_the_tilt_of_the_hip_to_shoulder_line() -> None:
     lm = _upright()
     assert g.trunk_roll_deg(lm)[0] == pytest.approx(0.0)
@@ -35,7 +44,8 @@ def test_trunk_roll_reads_the_tilt_of_the_hip_to_shoulder_line() -> None:
 
 def test_shoulder_tilt_does_not_depend_on_the_left_right_labels() -> None:
     lm = _upright()
-    lm[:, LM.LEFT_SHOULDER, 1] -= 40.0 * np.tan(np.radians(5.0))  # image-right shoulder higher
+    lm[:, LM.LEFT_SHOULDER, 0], lm[:, LM.RIGHT_SHOULDER, 0] = 140.0, 60.0  # 0.8 torso apart
+    lm[:, LM.LEFT_SHOULDER, 1] -= 80.0 * np.tan(np.radians(5.0))  # image-right shoulder higher
     tilt = g.shoulder_tilt_deg(lm)[0]
     swapped = lm[:, [*range(33)]].copy()
     swapped[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]] = lm[:, [LM.RIGHT_SHOULDER, LM.LEFT_SHOULDER]]

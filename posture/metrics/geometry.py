@@ -177,6 +177,11 @@ def trunk_roll_deg(lm: np.ndarray) -> np.ndarray:
     return from_vertical_deg(shoulder_mid(lm) - hip_mid(lm), 1.0)
 
 
+#: A frame's shoulder line is read only when the shoulders are at least this many torso
+#: lengths apart in the image (front/rear views: ~0.8).
+SHOULDER_LINE_MIN_TORSO = 0.4
+
+
 def shoulder_tilt_deg(lm: np.ndarray) -> np.ndarray:
     """Front/rear view: the shoulder line from horizontal, + the image-right shoulder higher.
 
@@ -188,7 +193,13 @@ def shoulder_tilt_deg(lm: np.ndarray) -> np.ndarray:
     a = np.where(left_first[..., None], ls, rs)
     b = np.where(left_first[..., None], rs, ls)
     d = b - a
-    return np.degrees(np.arctan2(-d[..., 1], d[..., 0]))
+    tilt = np.degrees(np.arctan2(-d[..., 1], d[..., 0]))
+    # Shoulders drawn together on screen (MediaPipe placing both on one side, a runner turned
+    # away) leave the line's direction to noise: such frames carry no tilt. Facing the camera
+    # or away, the shoulders are ~0.8 torso lengths apart (biacromial ~40 cm, torso ~50 cm).
+    with np.errstate(invalid="ignore"):
+        apart = np.hypot(d[..., 0], d[..., 1]) >= SHOULDER_LINE_MIN_TORSO * torso_length_px(lm)
+    return np.where(apart, tilt, np.nan)
 
 
 def arm_crossing_pct_shoulder(lm: np.ndarray) -> np.ndarray:
