@@ -24,10 +24,14 @@ BASELINE_VERSION = 1
 #: renders: max errors up to 0.6 deg, 4 deg of head-yaw range, 0.5 % leg of lateral sway
 #: (3.20 vs 3.71) and 0.4 cm of estimated height (4.65 vs 5.02). The margins cover that
 #: noise, with room, so only a real regression fails; the targets themselves are unchanged.
+#: Contact times move most (foot events snap to frames): 23.7 vs 33.1 ms mean between two
+#: renders of the small grid (2026-12-02), duty factor 1-2 %.
 ABS_MARGIN = {
-    "deg": 1.0, "cm": 0.8, "% leg": 1.0, "steps/min": 1.0, "%": 1.5, "% torso": 1.0,
-    "ratio": 0.01,
+    "deg": 1.0, "cm": 0.8, "% leg": 1.0, "steps/min": 1.0, "%": 2.0, "% torso": 1.0,
+    "ratio": 0.01, "ms": 12.0, "% shoulder": 1.0,
 }  # fmt: skip
+#: A clip may lose a metric between renders (a stride more or less found at 30 frames/s).
+MISSING_MARGIN = 1
 REL_MARGIN = 0.10
 #: The single worst clip of the grid moves more than the mean between renders (lateral sway's
 #: worst clip: 3.20, 3.71 and 4.53 % leg in three cold renders of identical input), so a max
@@ -88,7 +92,7 @@ def regressions(result: SuiteResult, baseline: dict[str, Any]) -> list[str]:
         if row is None:
             problems.append(f"{metric}: no longer measured on any clip")
             continue
-        if row.n_missing > base.get("n_missing", 0):
+        if row.n_missing > base.get("n_missing", 0) + MISSING_MARGIN:
             problems.append(
                 f"{metric}: not measured on {row.n_missing} clips (baseline {base['n_missing']})"
             )
