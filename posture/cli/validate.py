@@ -7,11 +7,14 @@ Register with `app.command("validate")(validate)`; also runnable as
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from posture.atomic import write_atomic
 from posture.cli.common import exit_with, interruptible
 from posture.errors import PostureError, UsageError
 
@@ -67,7 +70,7 @@ def validate(
     from posture.validate.docs import write_accuracy_doc
 
     command = _command(grid, jobs, write_doc)
-    try:
+    with _one_line_errors():
         if jobs < 1:
             raise UsageError(f"--jobs must be at least 1, got {jobs}")
         with interruptible():
@@ -81,17 +84,12 @@ def validate(
         text = render(result)
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
-            (out / "accuracy.md").write_text(text + "\n", encoding="utf-8")
+            write_atomic(out / "accuracy.md", text + "\n")
             save_json(result, out / "accuracy.json")
         if write_doc is not None:
             write_accuracy_doc(result, write_doc)
         if write_baseline is not None:
             save_baseline(result, write_baseline)
-    except PostureError as exc:
-        exit_with(exc)
-    except OSError as exc:
-        typer.echo(f"posture: error: cannot write output: {exc}", err=True)
-        raise typer.Exit(6) from exc
     typer.echo(text)
     if strict and not all_targets_met(result):
         raise typer.Exit(EXIT_TARGETS_NOT_MET)
@@ -118,27 +116,33 @@ def _validate_drills(
     def progress(name: str, seconds: float, done: int, total: int) -> None:
         typer.echo(f"[{done}/{total}] {name}: {seconds:.0f} s", err=True)
 
-    try:
+    with _one_line_errors():
         with interruptible():
             suite = run_drill_suite(cache or default_cache_dir(), command=shlex.join(parts),
                                     on_clip=None if quiet else progress)  # fmt: skip
         text = render_drills(suite)
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
-            (out / "drills.md").write_text(text + "\n", encoding="utf-8")
-            (out / "drills.json").write_text(
-                json.dumps(to_json(suite), indent=1, default=str) + "\n", encoding="utf-8"
-            )
+            write_atomic(out / "drills.md", text + "\n")
+            data = json.dumps(to_json(suite), indent=1, default=str)
+            write_atomic(out / "drills.json", data + "\n")
         if write_doc is not None:
             write_drill_section(suite, write_doc)
+    typer.echo(text)
+    if strict and not targets_met(suite):
+        raise typer.Exit(EXIT_TARGETS_NOT_MET)
+
+
+@contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """Bad input and an unwritable output end the command with one line, not a traceback."""
+    try:
+        yield
     except PostureError as exc:
         exit_with(exc)
     except OSError as exc:
         typer.echo(f"posture: error: cannot write output: {exc}", err=True)
         raise typer.Exit(6) from exc
-    typer.echo(text)
-    if strict and not targets_met(suite):
-        raise typer.Exit(EXIT_TARGETS_NOT_MET)
 
 
 def _command(grid: str, jobs: int, write_doc: Path | None) -> str:

@@ -102,31 +102,33 @@ def _joint_deg(lm: np.ndarray, a: int, b: int, c: int) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
+_LEGS = ((LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE), (LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE))
+
+
+def _leg_knees(lm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`(n, 2)` each leg's hip-knee-ankle angle and `(n, 2)` the lowest visibility of its
+    three landmarks (left, right)."""
+    vis = np.nan_to_num(lm[:, :, 3], nan=0.0)
+    angles = np.stack([_joint_deg(lm, *leg) for leg in _LEGS], axis=1)
+    seen = np.stack([vis[:, list(leg)].min(axis=1) for leg in _LEGS], axis=1)
+    return angles, seen
+
+
 def knee_deg(lm: np.ndarray, head: float = 1.0) -> np.ndarray:
     """Hip-knee-ankle angle of the leg nearer the camera (the more visible one): 180 straight.
 
     The far leg is hidden behind the near one in a side view, and its landmarks are guessed.
     (`head` is unused: every angle takes it.)"""
-    left = _joint_deg(lm, LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE)
-    right = _joint_deg(lm, LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE)
-    vis = np.nan_to_num(lm[:, :, 3], nan=0.0)
-    vis_l = vis[:, [LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE]].min(axis=1)
-    vis_r = vis[:, [LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE]].min(axis=1)
-    out = np.where(vis_l >= vis_r, left, right)
-    out[np.maximum(vis_l, vis_r) < MIN_VISIBILITY] = np.nan
+    angles, seen = _leg_knees(lm)
+    out = np.where(seen[:, 0] >= seen[:, 1], angles[:, 0], angles[:, 1])
+    out[seen.max(axis=1) < MIN_VISIBILITY] = np.nan
     return out
 
 
-def _leg_knees(lm: np.ndarray) -> np.ndarray:
-    """`(n, 2)` each leg's hip-knee-ankle angle, NaN where that leg is not visible enough."""
-    vis = np.nan_to_num(lm[:, :, 3], nan=0.0)
-    out = []
-    for hip, knee, ankle in ((LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE),
-                             (LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE)):  # fmt: skip
-        angle = _joint_deg(lm, hip, knee, ankle)
-        angle[vis[:, [hip, knee, ankle]].min(axis=1) < MIN_VISIBILITY] = np.nan
-        out.append(angle)
-    return np.stack(out, axis=1)
+def _visible_knees(lm: np.ndarray) -> np.ndarray:
+    """`(n, 2)` each leg's knee angle, NaN where that leg is not visible enough."""
+    angles, seen = _leg_knees(lm)
+    return np.where(seen >= MIN_VISIBILITY, angles, np.nan)
 
 
 def knee_straighter_deg(lm: np.ndarray, head: float = 1.0) -> np.ndarray:
@@ -134,7 +136,7 @@ def knee_straighter_deg(lm: np.ndarray, head: float = 1.0) -> np.ndarray:
     legs read bent (MediaPipe misplaces one ankle at times, even the near one)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames stay NaN
-        return np.nanmax(_leg_knees(lm), axis=1)
+        return np.nanmax(_visible_knees(lm), axis=1)
 
 
 def knee_more_bent_deg(lm: np.ndarray, head: float = 1.0) -> np.ndarray:
@@ -142,7 +144,7 @@ def knee_more_bent_deg(lm: np.ndarray, head: float = 1.0) -> np.ndarray:
     read straight."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmin(_leg_knees(lm), axis=1)
+        return np.nanmin(_visible_knees(lm), axis=1)
 
 
 def face_up(lm: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ from posture.synth.anthro import BodyDims
 from posture.synth.gait import BodyOscillation
 from posture.synth.legs import FootShape, LegPose
 from posture.synth.params import SynthParams
-from posture.synth.skeleton import HEAD_POINTS_175, Skeleton, rot_pitch
+from posture.synth.skeleton import Skeleton, head_points, rot_pitch
 
 #: The exercises this generator can draw, by their `drills.toml` id.
 DRILLS = ("mini_crunch", "lying_leg_raise", "prone_back_extension")
@@ -266,12 +266,7 @@ class DrillPoser:
             pts[f"shoulder_{side}"] = shoulder_line + sign * d.shoulder_half_cm * left
         ear_mid = shoulder_line + d.shoulder_ear_cm * (trunk @ rot_pitch(neck))[:, 1]
         pts["head_pivot"] = ear_mid
-        for name, (x, y, z) in HEAD_POINTS_175.items():
-            if z == 0.0:
-                pts[name] = ear_mid + head @ (np.array([x, y, z]) * self.s)
-                continue
-            for side, sign in (("left", 1.0), ("right", -1.0)):
-                pts[f"{name}_{side}"] = ear_mid + head @ (np.array([x, y, sign * z]) * self.s)
+        pts.update(head_points(ear_mid, head, self.s))
         legs = tuple(self._leg(side, angle, pts) for side in ("left", "right"))
         for side, sign in (("left", 1.0), ("right", -1.0)):
             self._arm(side, sign, trunk, head, ear_mid, pts)

@@ -22,6 +22,24 @@ _JAW = ((4.2, -4.5, 0.0), (6.0, 6.0, 5.6))
 #: so in profile the forehead, temple and ear show as they do on a real head.
 _HAIR = ((0.0, 3.3, 0.0), (10.2, 10.9, 8.0))
 _HAIRLINE = (2.8, 0.65)
+
+
+def _cut_ellipsoid_points(
+    spec: tuple[tuple[float, ...], tuple[float, ...]], plane: tuple[float, float]
+) -> np.ndarray:
+    """Surface points `(m, 3)` of ellipsoid `spec` with y >= a + b x (`plane` = (a, b)): the
+    cut body is convex, so their projections' hull is its silhouette."""
+    centre, semi = (np.asarray(v, dtype=float) for v in spec)
+    lat, lon = np.meshgrid(np.linspace(0, np.pi, 49), np.linspace(0, 2 * np.pi, 96))
+    unit = np.stack(
+        [np.sin(lat) * np.cos(lon), np.cos(lat), np.sin(lat) * np.sin(lon)], axis=-1
+    ).reshape(-1, 3)
+    local = centre + unit * semi
+    a, b = plane
+    return local[local[:, 1] >= a + b * local[:, 0]]
+
+
+_HAIR_POINTS = _cut_ellipsoid_points(_HAIR, _HAIRLINE)
 _NOSE = ((9.7, 1.2, 0.0), (11.8, -3.3, 0.0), (10.2, -4.8, 0.0), (10.0, -4.4, 1.7),
          (10.0, -4.4, -1.7), (9.4, -3.4, 1.9), (9.4, -3.4, -1.9))  # fmt: skip
 _EAR_CENTRE = (-0.6, 0.5, 7.4)
@@ -57,22 +75,9 @@ class _Head:
         n = self.rot @ (np.asarray(local) - np.asarray(_CRANIUM[0]))
         return float(n @ self.cam.toward / max(float(np.linalg.norm(n)), 1e-9))
 
-    def cut_ellipsoid(
-        self, spec: tuple[tuple[float, ...], tuple[float, ...]], plane: tuple[float, float]
-    ) -> np.ndarray:
-        """Silhouette `(k, 2)` px of the part of ellipsoid `spec` with y >= a + b x.
-
-        The cut body is convex, so its silhouette is the convex hull of its surface points'
-        projections.
-        """
-        centre, semi = (np.asarray(v, dtype=float) for v in spec)
-        lat, lon = np.meshgrid(np.linspace(0, np.pi, 49), np.linspace(0, 2 * np.pi, 96))
-        unit = np.stack(
-            [np.sin(lat) * np.cos(lon), np.cos(lat), np.sin(lat) * np.sin(lon)], axis=-1
-        ).reshape(-1, 3)
-        local = centre + unit * semi
-        a, b = plane
-        local = local[local[:, 1] >= a + b * local[:, 0]]
+    def outline(self, local: np.ndarray) -> np.ndarray:
+        """Silhouette `(k, 2)` px of the convex body whose surface points are `local` `(m, 3)`
+        (head frame, cm at 175 cm): the convex hull of their projections."""
         px = self.cam.project(self.pivot + (local * self.s) @ self.rot.T)
         return cv2.convexHull(px.astype(np.float32)).reshape(-1, 2).astype(float)
 
@@ -106,7 +111,7 @@ def head_parts(
              shade_px=shade)
         for rank, spec in enumerate((_JAW, _CRANIUM))
     ]  # fmt: skip
-    hair_px = head.cut_ellipsoid(_HAIR, _HAIRLINE)
+    hair_px = head.outline(_HAIR_POINTS)
     parts.append(Part(group_depth, 102 if hair_on_top else 100, hair, (hair_px,), shade_px=shade))
     parts += _ears(head, skin, group_depth, shade * 0.3)
     parts += _face(head, skin, hair, group_depth, height_cm * cam.px_per_cm)

@@ -36,6 +36,19 @@ HEAD_POINTS_175: dict[str, tuple[float, float, float]] = {
 }
 
 
+def head_points(ear_mid: np.ndarray, head_rot: np.ndarray, scale: float) -> dict[str, np.ndarray]:
+    """The face landmarks (`HEAD_POINTS_175`, left/right for the paired ones) in world cm for
+    a head at `ear_mid` turned by `head_rot`, sized by `scale` (height / 175 cm)."""
+    pts = {}
+    for name, (x, y, z) in HEAD_POINTS_175.items():
+        if z == 0.0:
+            pts[name] = ear_mid + head_rot @ (np.array([x, y, z]) * scale)
+            continue
+        for side, sign in (("left", 1.0), ("right", -1.0)):
+            pts[f"{name}_{side}"] = ear_mid + head_rot @ (np.array([x, y, sign * z]) * scale)
+    return pts
+
+
 def rot_pitch(deg: float) -> np.ndarray:
     """Rotation about the lateral axis; + tips up (0, 1, 0) toward forward (1, 0, 0)."""
     c, s = math.cos(math.radians(deg)), math.sin(math.radians(deg))
@@ -154,13 +167,7 @@ class SkeletonModel:
         neck_dir = rot_pitch(o.trunk_lean_deg + p.neck_flexion_deg) @ np.array([0.0, 1.0, 0.0])
         ear_mid = shoulder_line + d.shoulder_ear_cm * neck_dir
         pts["head_pivot"] = ear_mid
-        for name, (x, y, z) in HEAD_POINTS_175.items():
-            if z == 0.0:
-                pts[name] = ear_mid + head_rot @ (np.array([x, y, z]) * self.head_scale)
-                continue
-            for side, sign in (("left", 1.0), ("right", -1.0)):
-                local = np.array([x, y, sign * z]) * self.head_scale
-                pts[f"{name}_{side}"] = ear_mid + head_rot @ local
+        pts.update(head_points(ear_mid, head_rot, self.head_scale))
 
     def _arm(
         self,
