@@ -24,7 +24,7 @@ from posture.synth.anthro import BodyDims
 from posture.synth.gait import BodyOscillation
 from posture.synth.legs import FootShape, LegPose
 from posture.synth.params import SynthParams
-from posture.synth.skeleton import Skeleton, head_points, rot_pitch
+from posture.synth.skeleton import Skeleton, hand_points, head_points, rot_pitch
 
 #: The exercises this generator can draw, by their `drills.toml` id.
 DRILLS = ("mini_crunch", "lying_leg_raise", "prone_back_extension")
@@ -330,8 +330,4 @@ class DrillPoser:
         thumb_up = np.cross(hand_dir, trunk[:, 0])
         thumb_up = thumb_up / max(float(np.linalg.norm(thumb_up)), 1e-9)
         pts[f"elbow_{side}"] = elbow
-        pts[f"wrist_{side}"] = wrist
-        pts[f"fist_{side}"] = wrist + d.hand_cm * hand_dir
-        pts[f"index_{side}"] = wrist + 0.9 * d.hand_cm * hand_dir + 1.5 * s * thumb_up
-        pts[f"pinky_{side}"] = wrist + 0.75 * d.hand_cm * hand_dir - 2.0 * s * thumb_up
-        pts[f"thumb_{side}"] = wrist + 0.55 * d.hand_cm * hand_dir + 2.8 * s * thumb_up
+        pts.update(hand_points(side, wrist, hand_dir, thumb_up, d.hand_cm, s))

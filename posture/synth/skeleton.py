@@ -49,6 +49,25 @@ def head_points(ear_mid: np.ndarray, head_rot: np.ndarray, scale: float) -> dict
     return pts
 
 
+def hand_points(
+    side: str,
+    wrist: np.ndarray,
+    hand: np.ndarray,
+    thumb_up: np.ndarray,
+    hand_cm: float,
+    scale: float,
+) -> dict[str, np.ndarray]:
+    """Wrist, fist, index, pinky and thumb of one hand pointing along unit `hand`, the thumb
+    side toward unit `thumb_up`; `scale` is height / 175 cm."""
+    return {
+        f"wrist_{side}": wrist,
+        f"fist_{side}": wrist + hand_cm * hand,
+        f"index_{side}": wrist + 0.9 * hand_cm * hand + 1.5 * scale * thumb_up,
+        f"pinky_{side}": wrist + 0.75 * hand_cm * hand - 2.0 * scale * thumb_up,
+        f"thumb_{side}": wrist + 0.55 * hand_cm * hand + 2.8 * scale * thumb_up,
+    }
+
+
 def rot_pitch(deg: float) -> np.ndarray:
     """Rotation about the lateral axis; + tips up (0, 1, 0) toward forward (1, 0, 0)."""
     c, s = math.cos(math.radians(deg)), math.sin(math.radians(deg))
@@ -190,13 +209,8 @@ class SkeletonModel:
         thumb_up = trunk_rot @ np.array(
             [math.cos(math.radians(hand_deg)), math.sin(math.radians(hand_deg)), 0.0]
         )
-        s = self.head_scale
         pts[f"elbow_{side}"] = elbow
-        pts[f"wrist_{side}"] = wrist
-        pts[f"fist_{side}"] = wrist + d.hand_cm * hand
-        pts[f"index_{side}"] = wrist + 0.9 * d.hand_cm * hand + 1.5 * s * thumb_up
-        pts[f"pinky_{side}"] = wrist + 0.75 * d.hand_cm * hand - 2.0 * s * thumb_up
-        pts[f"thumb_{side}"] = wrist + 0.55 * d.hand_cm * hand + 2.8 * s * thumb_up
+        pts.update(hand_points(side, wrist, hand, thumb_up, d.hand_cm, self.head_scale))
 
 
 def _limb_dir(fwd_deg: float, out_deg: float) -> np.ndarray:
