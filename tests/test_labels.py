@@ -50,10 +50,6 @@ KNOWN_MISSES: dict[str, str] = {
         "the camera backs away in front of the joggers: the background shifts 0.09 leg "
         "lengths/s (threshold 0.15); a forward/backward dolly is mostly zoom, not yet measured"
     ),
-    "front_park_two_joggers_1:activity=(0.0, 20.0, 'running')": (
-        "MediaPipe's single-pose tracker jumps to the other jogger at 10.0 s; the switch is "
-        "found and the second stretch left out, so only 49 % of 0-20 s is running"
-    ),
     "side_sprint_start_forward_lean_1:activity=(0.0, 5.0, 'crouched')": (
         "MediaPipe finds nobody in the blocks for 0-2.5 s and a different body for 2.5-4.9 s "
         "(torso 6x the runner's): 0 % of 0-5 s is labelled crouched (none instead)"

@@ -70,16 +70,14 @@ def test_frames_without_a_person_are_nan_rows(model_path: Path) -> None:
 
 
 def test_a_clip_split_over_two_processes_gives_the_same_track(model_path: Path) -> None:
-    """A short clip (7.6 s) split into chunks on the worker pool agrees with one process."""
+    """A short clip (7.6 s), split in two on 2 cores as `check` does, agrees with one process."""
     from posture.pipeline import analyse_track, run_pose
     from posture.pose.parallel import auto_jobs
     from posture.settings import Settings
 
     clip = shared_clip("side_sprint_start_forward_lean_1.mp4")
     info = open_video(clip).info
-    # Clips under 2 x MIN_CHUNK_S are not split by default (chunk boundaries cost identity,
-    # see posture/pose/parallel.py); forced here, the split must still agree.
-    assert auto_jobs(info, cores=2) == 1
+    assert auto_jobs(info, cores=2) == 2
     single, info = run_pose(clip, Settings().with_pose(jobs=1))
     split, _ = run_pose(clip, Settings().with_pose(jobs=2))
     # every frame exactly once, timed by the container
@@ -112,6 +110,31 @@ def test_a_long_real_clip_split_gives_the_verdicts_of_one_process(pose_track) ->
         {r.id: r.status for r in analyse_track(t, info, Settings()).rules} for t in (single, split)
     ]
     assert verdicts[0] == verdicts[1]
+
+
+def test_a_split_clip_of_two_joggers_follows_one_of_them_as_one_process_does(
+    pose_track,  # type: ignore[no-untyped-def]
+) -> None:
+    """`front_park_two_joggers_1` (20 s), split in two as `check` does on 2 cores: the second
+    chunk's landmarker first locked onto the other jogger (1.3 torso lengths away at the
+    join); estimated again it follows the runner one process follows."""
+    from posture.pipeline import run_pose
+    from posture.pose.track import PoseTrack
+    from posture.settings import Settings
+
+    clip = shared_clip("front_park_two_joggers_1.mp4")
+    split = PoseTrack.load(pose_track(clip))
+    single, _ = run_pose(clip, Settings().with_pose(jobs=1))
+    trunk = [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP]
+    both = single.detected & split.detected
+    centre = [t.xy_px[both][:, trunk].mean(axis=1) for t in (single, split)]
+    sh = single.xy_px[both][:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]].mean(axis=1)
+    hp = single.xy_px[both][:, [LM.LEFT_HIP, LM.RIGHT_HIP]].mean(axis=1)
+    away = np.linalg.norm(centre[0] - centre[1], axis=1) / np.linalg.norm(sh - hp, axis=1)
+    second_half = split.timestamps_ms[both] >= 10000.0
+    assert np.mean(single.detected == split.detected) >= 0.95 and second_half.sum() >= 200
+    # the same jogger in (nearly) every frame of the second chunk, not the other one
+    assert np.mean(away[second_half] <= 0.25) >= 0.95, np.percentile(away[second_half], 90)
 
 
 def test_chunks_cover_the_clip_once() -> None:

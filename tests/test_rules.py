@@ -277,3 +277,22 @@ def test_result_dict_shape() -> None:
     assert d["exercises"][0]["dose"] == "3-5 sets of 15-20"
     ok = verdicts(Runner(lean_deg=2.0))["lean_forward"].to_dict()
     assert "exercises" not in ok
+
+
+@pytest.mark.parametrize(("real_time", "flagged"), [(True, True), (False, False)])
+def test_two_slow_motion_strides_are_not_a_sustained_fault(real_time: bool, flagged: bool) -> None:
+    """Two strides over the limit lasting 3.2 s of clip time: sustained by the clock in real
+    time (>= 2 s), not in slow motion, where only the count of strides (3) can sustain it."""
+    import numpy as np
+
+    from posture.rules.engine import criteria_for
+    from posture.rules.evaluate import Samples, find_episodes
+
+    rule = SHIPPED["head_shake"]
+    t0 = np.arange(6) * 1.6
+    values = {rule.metric: np.array([12.0, 14.0, 24.0, 24.0, 12.0, 12.0])}
+    samples = Samples(t0, t0 + 1.6, values, per_stride=True, n_strides=6)
+    episodes, _ = find_episodes(rule, criteria_for(rule, "flat"), samples, 1.6, real_time)
+    assert bool(episodes) == flagged
+    if flagged:
+        assert (episodes[0].start_s, episodes[0].end_s) == (3.2, 6.4)

@@ -88,3 +88,53 @@ def test_concat_joins_time_ranges() -> None:
     joined = PoseTrack.concat([a, b])
     assert joined.n_frames == 10
     np.testing.assert_array_equal(joined.landmarks[6:], b.landmarks)
+
+
+def _chunk_pair(offset_px: float) -> tuple[PoseTrack, PoseTrack, float]:
+    """A clip's first chunk (0-5 s) and a second one (from 5 s, with its 1 s warm-up) whose
+    runner is `offset_px` to the right of the first's (torso about 104 px)."""
+    from tests.skeletons import Runner, build_track, transformed
+
+    whole = build_track(Runner(duration_s=8.0))
+    start = 5000.0
+    first = whole.select(whole.timestamps_ms < start)
+    second = transformed(whole, 1.0, (offset_px, 0.0))
+    second = second.select(second.timestamps_ms >= start - 1000.0)
+    return first, second, start
+
+
+@pytest.mark.parametrize(("offset_px", "same"), [(0.0, True), (15.0, True), (150.0, False)])
+def test_a_join_tells_the_same_runner_from_another(offset_px: float, same: bool) -> None:
+    from posture.pose.parallel import SAME_RUNNER_MAX_TORSO, join_offset_torso
+
+    first, second, start = _chunk_pair(offset_px)
+    offset = join_offset_torso(first, second, start)
+    assert (offset <= SAME_RUNNER_MAX_TORSO) == same, offset
+
+
+def test_a_join_with_nobody_in_the_warm_up_has_nothing_to_compare() -> None:
+    from posture.pose.parallel import join_offset_torso
+    from tests.skeletons import with_nan_rows
+
+    first, second, start = _chunk_pair(150.0)
+    second = with_nan_rows(second, second.timestamps_ms < start)
+    assert np.isnan(join_offset_torso(first, second, start))
+
+
+def test_a_redone_warm_up_shows_only_the_runner_followed() -> None:
+    from posture.pose.parallel import BlankOutside, runner_boxes
+
+    first, _, start = _chunk_pair(0.0)
+    boxes = runner_boxes(first, start - 1000.0, start)
+    xy = first.xy_px[first.timestamps_ms >= start - 1000.0]
+    assert np.all(xy >= boxes[:, None, 1:3]) and np.all(xy <= boxes[:, None, 3:5])
+    rng = np.random.default_rng(3)
+    frames = [(t, rng.integers(0, 255, (960, 1280, 3), dtype=np.uint8)) for t in (4500.0, 5000.0)]
+    lock_on = BlankOutside(boxes, start, 1.0)
+    out = [(t, lock_on(t, f.copy())) for t, f in frames]
+    x0, y0, x1, y1 = boxes[np.argmin(np.abs(boxes[:, 0] - 4500.0)), 1:].astype(int)
+    warm, after = out[0][1], out[1][1]
+    inside = slice(y0 + 1, y1), slice(x0 + 1, x1)
+    np.testing.assert_array_equal(warm[inside], frames[0][1][inside])
+    assert (warm[:, : x0 - 1] == 128).all() and (warm[: y0 - 1] == 128).all()
+    np.testing.assert_array_equal(after, frames[1][1])  # the chunk's own frames are whole

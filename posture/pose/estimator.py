@@ -17,7 +17,7 @@ import os
 import sys
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -180,8 +180,13 @@ def estimate_track(
     expected_frames: int = 0,
     progress: FrameProgress | None = None,
     frame_scale: float = 1.0,
+    landmarker_frame: Callable[[float, np.ndarray], np.ndarray] | None = None,
 ) -> PoseTrack:
     """Run `estimator` over `frames` (time order) and collect a `PoseTrack`.
+
+    `landmarker_frame(t_ms, rgb)`, when given, is the image the landmarker sees instead of
+    the frame (the same size; a split clip's redone warm-up blanks all but one runner); the
+    camera's motion is always measured on the frame itself.
 
     Frames with nobody become NaN rows, so the track has one row per frame. When the frames
     were resized by `frame_scale` (huge sources), landmarks are mapped back to pixels of the
@@ -198,7 +203,8 @@ def estimate_track(
     in_flight: deque[Future[tuple[float, float, float, float]]] = deque()
     with ThreadPoolExecutor(1, thread_name_prefix="posture-scene") as scene_thread:
         for t_ms, rgb in frames:
-            image, world = estimator.update(t_ms, rgb)
+            seen = rgb if landmarker_frame is None else landmarker_frame(t_ms, rgb)
+            image, world = estimator.update(t_ms, seen)
             times.append(t_ms)
             image_rows.append(image)
             world_rows.append(world)

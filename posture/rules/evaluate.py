@@ -10,8 +10,9 @@ figure of the metric as the typical value.
 
 from __future__ import annotations
 
+import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -127,14 +128,22 @@ def judged_frames(analysis: Analysis, rule: Rule) -> tuple[np.ndarray, list[str]
     return frames, notes
 
 
+def steps_in_real_time(analysis: Analysis) -> bool:
+    """False when the step rate is outside what running produces (slow-motion footage or
+    every other step missed): the clip's seconds are then not running seconds."""
+    cadence = analysis.step_rate_spm
+    cfg = default_config().activity
+    return not np.isfinite(cadence) or cfg.run_min_spm <= cadence <= cfg.run_max_spm
+
+
 def _implausible_steps(analysis: Analysis, rule: Rule) -> str | None:
     """Why the step events cannot be trusted as real steps for this rule, or None."""
     if not any(METRICS[c.metric].step_timing for c in rule.criteria):
         return None
+    if steps_in_real_time(analysis):
+        return None
     cadence = analysis.step_rate_spm
     cfg = default_config().activity
-    if not np.isfinite(cadence) or cfg.run_min_spm <= cadence <= cfg.run_max_spm:
-        return None
     return (
         f"the cadence reads {cadence:.0f} steps/min, outside what running produces "
         f"({cfg.run_min_spm:.0f}-{cfg.run_max_spm:.0f}): slow-motion footage or missed steps, "
@@ -238,15 +247,22 @@ def _episode(
 
 
 def find_episodes(
-    rule: Rule, criteria: tuple[Criterion, ...], samples: Samples, max_gap_s: float
-) -> tuple[tuple[Episode, ...], float]:
-    """The rule's episodes on `samples` and the share of the judged time they cover."""
+    rule: Rule, criteria: tuple[Criterion, ...], samples: Samples, max_gap_s: float,
+    real_time: bool = True,
+) -> tuple[tuple[Episode, ...], float]:  # fmt: skip
+    """The rule's episodes on `samples` and the share of the judged time they cover.
+
+    Where the clip's seconds are not running seconds (`real_time` False: slow motion), a
+    stride rule's stretch is sustained by its count of strides only, not by its duration
+    (two slow-motion strides last `min_s`)."""
     strict, loose = sample_levels(rule, criteria, samples.values)
     if samples.whole:
         level = int(strict[0]) if strict.size else -1
         if level <= 0:
             return (), 0.0
         return (_episode(0, 0, level, samples, criteria),), 1.0
+    if samples.per_stride and not real_time:
+        rule = replace(rule, min_s=math.inf)
     tracker = RuleTracker.for_rule(rule, per_stride=samples.per_stride, max_gap_s=max_gap_s)
     for i in range(strict.size):
         tracker.update(i, samples.t0_s[i], samples.t1_s[i], int(strict[i]), int(loose[i]))
@@ -292,7 +308,9 @@ def evaluate_rule(analysis: Analysis, rule: Rule, context: str = "flat") -> Rule
     if is_exempt(rule, context):
         why = f"not judged: the running context '{context}' allows it"
         return _result(analysis, rule, criteria[0], "exempt", [why], confidence="high")
-    episodes, share = find_episodes(rule, criteria, samples, stride_s(analysis))
+    episodes, share = find_episodes(
+        rule, criteria, samples, stride_s(analysis), steps_in_real_time(analysis)
+    )
     level = max((LEVELS.index(e.level) for e in episodes), default=0)
     confidence, reasons = rule_confidence(
         analysis, rule, samples.n_strides, criteria[0], LEVELS[level]

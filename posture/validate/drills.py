@@ -219,7 +219,7 @@ def prepare_drill(name: str, params: DrillParams, cache_dir: Path, settings: Set
     if track_path.is_file():
         track = PoseTrack.load(track_path)
     else:
-        track, _ = run_pose(video, settings)
+        track, _ = run_pose(video, settings.with_pose(jobs=1))  # as `prepare` (run.py) does
         track.save(track_path)
     truth = json.loads(truth_path_for(video).read_text(encoding="utf-8"))
     return track, truth, time.perf_counter() - start

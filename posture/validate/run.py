@@ -75,7 +75,9 @@ def prepare(job: ClipJob, settings: Settings) -> Prepared:
         if job.params is not None and not (job.video.is_file() and job.truth.is_file()):
             job.video.parent.mkdir(parents=True, exist_ok=True)
             render_clip(job.params, job.video)
-        track, _ = run_pose(job.video, settings)
+        # One landmarker through each clip, whatever the machine's cores: a cached track must
+        # not depend on how many chunks `check` would have split the clip into here.
+        track, _ = run_pose(job.video, settings.with_pose(jobs=1))
         job.track.parent.mkdir(parents=True, exist_ok=True)
         track.save(job.track)
     return Prepared(job, time.perf_counter() - start, cached)
