@@ -249,19 +249,15 @@ def invoke_as_nobody(args: list[str]) -> Result:
         pytest.skip("switching to another user needs root")
     import encodings.cp437  # noqa: F401  (zip member names, read when a .npz is opened)
 
-    import posture.pipeline  # noqa: F401  (and through it the source, track and report)
+    import posture.pipeline  # and through it the source, track and report
 
     runner = CliRunner()
     runner.invoke(app, ["check", "--help"])
     # An interpreter under a private home (/root is 0700 on some machines), or a checkout
     # under a private temporary folder (mktemp -d), cannot load the modules a command imports
     # later: let others pass through those folders meanwhile.
-    import posture
-
     roots = (Path(sys.prefix).resolve(), Path(posture.__file__).resolve().parent)
-    closed = sorted(
-        {d for root in roots for d in root.parents if not d.stat().st_mode & 0o001}
-    )
+    closed = sorted({d for root in roots for d in root.parents if not d.stat().st_mode & 0o001})
     modes = {d: d.stat().st_mode for d in closed}
     for d in closed:
         d.chmod(modes[d] | 0o001)
