@@ -56,6 +56,14 @@ _STOP_WAIT_S = 5.0
 TaskProgress = Callable[[int, int, int], None]
 
 
+def usable_cores() -> int:
+    """CPUs this process may run on (its affinity: `taskset`, a container's cpuset, a test
+    worker pinned to one core), which `os.cpu_count()` overstates."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 class Task(Protocol):
     def run(self, progress: FrameProgress) -> Any: ...
 

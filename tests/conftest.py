@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 from pathlib import Path
 
@@ -13,6 +15,16 @@ SHARED_SAMPLES = Path(os.environ.get("POSTURE_SHARED_SAMPLES", ROOT.parent / "sh
 
 # Tests never reach a host other than PyPI: the model comes from a file or the PyPI build.
 os.environ.setdefault("POSTURE_MODEL_SOURCES", "file,pypi")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (`-n 2`, pyproject's default), each test worker runs on a core of its
+    own: `posture` then sees one usable core and does not split clips over processes that
+    would only contend with the other worker's (tests of splitting ask for jobs=2 outright)."""
+    worker = getattr(config, "workerinput", {}).get("workerid", "")
+    if worker.startswith("gw") and hasattr(os, "sched_setaffinity"):
+        cores = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cores[int(worker[2:]) % len(cores)]})
 
 
 @pytest.fixture(autouse=True)
@@ -39,29 +51,51 @@ def model_path() -> Path:
     return ensure_model("full")
 
 
+#: The cores of the machine the tests stand for (CI's): `pose_track` splits a clip as `posture
+#: check` does there, whatever this test worker may use.
+CHECK_CORES = 2
+
+
 @pytest.fixture(scope="session")
 def pose_track(tmp_path_factory: pytest.TempPathFactory, model_path: Path):  # type: ignore[no-untyped-def]
-    """A function: video path -> its saved pose track (`.pose.npz`), estimated once per test
-    session, so tests that re-analyse one clip pay for MediaPipe once."""
+    """A function: (video path, jobs) -> its saved pose track (`.pose.npz`), estimated once per
+    test session, so tests that re-analyse one clip pay for MediaPipe once. `jobs` None: as
+    `posture check` estimates it on a 2-core machine (split from 4 s); 1: one landmarker
+    through the clip, as live mode and `check --jobs 1` do."""
     from posture.pipeline import clip_stem, run_pose
+    from posture.pose.parallel import auto_jobs
     from posture.settings import Settings
+    from posture.source import probe
 
-    folder = tmp_path_factory.mktemp("tracks")
-    cache: dict[Path, Path] = {}
-    # A developer re-running footage tests may point this at tracks saved from the same
-    # pose code (`<stem>.pose.npz`); CI never sets it, so there every track is estimated.
+    # One folder for the whole run, shared by pytest-xdist's workers (their base folders are
+    # siblings): a clip's track is estimated by whichever worker asks first, the other waits.
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "tracks"
+    folder.mkdir(exist_ok=True)
+    known: dict[tuple[Path, int], Path] = {}
+    # A developer re-running footage tests may point this at tracks saved by `check` from the
+    # same pose code (`<stem>.pose.npz`); CI never sets it, so there every track is estimated.
     reuse = os.environ.get("POSTURE_TEST_TRACKS")
     if reuse:
-        cache.update(
-            {SHARED_SAMPLES / f"{p.name[: -len('.pose.npz')]}{ext}": p
-             for p in Path(reuse).glob("*.pose.npz") for ext in (".mp4", ".avi")}
-        )  # fmt: skip
+        for saved in Path(reuse).glob("*.pose.npz"):
+            for ext in (".mp4", ".avi"):
+                video = SHARED_SAMPLES / f"{saved.name[: -len('.pose.npz')]}{ext}"
+                if video.is_file():
+                    known[video, auto_jobs(probe(video), cores=CHECK_CORES)] = saved
 
-    def get(video: Path) -> Path:
-        if video not in cache:
-            track, _ = run_pose(video, Settings())
-            cache[video] = track.save(folder / f"{clip_stem(video)}.pose.npz")
-        return cache[video]
+    def get(video: Path, jobs: int | None = None) -> Path:
+        jobs = jobs or auto_jobs(probe(video), cores=CHECK_CORES)
+        if (video, jobs) in known:
+            return known[video, jobs]
+        where = hashlib.sha1(str(video.resolve()).encode()).hexdigest()[:8]
+        path = folder / f"{clip_stem(video)}-{where}.j{jobs}.pose.npz"
+        with open(path.with_name(path.name + ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not path.is_file():
+                track, _ = run_pose(video, Settings().with_pose(jobs=jobs))
+                track.save(path)
+        known[video, jobs] = path
+        return path
 
     return get
 

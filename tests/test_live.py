@@ -18,7 +18,6 @@ from posture.errors import UsageError
 from posture.live.calibration import Calibrator
 from posture.live.cues import CueSelector, RuleMonitor
 from posture.rules import load_rules
-from posture.settings import Settings
 from posture.source.camera import Frame, LatestFrame, parse_source
 from tests.conftest import shared_clip
 
@@ -199,7 +198,7 @@ LIVE_VS_CHECK = {
 
 @pytest.mark.model
 @pytest.mark.parametrize("name", list(LIVE_VS_CHECK))
-def test_live_shows_what_check_reports(name: str, tmp_path: Path, model_path: Path) -> None:
+def test_live_shows_what_check_reports(name: str, tmp_path: Path, pose_track) -> None:  # type: ignore[no-untyped-def]
     """What the runner is shown live (values, cues) matches `posture check` on the clip."""
     import posture
 
@@ -209,8 +208,8 @@ def test_live_shows_what_check_reports(name: str, tmp_path: Path, model_path: Pa
     (report_path,) = tmp_path.glob(f"{clip.stem}-live-*.report.json")
     session = json.loads(report_path.read_text())
     # Live runs one landmarker over every frame, as `check --jobs 1` does (a split clip's
-    # track differs at the chunk boundaries: tests/test_pose.py).
-    expected = posture.check(clip, Settings().with_pose(jobs=1)).to_dict()
+    # track differs at the chunk boundaries: tests/test_pose.py); `check` of that track.
+    expected = posture.check(pose_track(clip, jobs=1)).to_dict()
     assert _verdicts(session) == _verdicts(expected)
     live_section = session["live"]
     assert live_section["frames_processed"] == live_section["frames_seen"]

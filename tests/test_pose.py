@@ -18,12 +18,12 @@ pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
-def treadmill_track(model_path: Path):
-    source = open_video(shared_clip("treadmill_side_lab.mp4"))
-    with PoseEstimator(model_path, PoseSettings()) as estimator:
-        return estimate_track(
-            source, estimator, resolution_wh=source.info.resolution_wh, fps=source.info.fps
-        )
+def treadmill_track(pose_track):  # type: ignore[no-untyped-def]
+    """The treadmill clip through one landmarker (`check --jobs 1`: PoseEstimator and
+    estimate_track over every frame), shared with the other tests of the session."""
+    from posture.pose.track import PoseTrack
+
+    return PoseTrack.load(pose_track(shared_clip("treadmill_side_lab.mp4"), jobs=1))
 
 
 def test_treadmill_runner_found_in_at_least_95_percent_of_frames(treadmill_track) -> None:
@@ -69,17 +69,18 @@ def test_frames_without_a_person_are_nan_rows(model_path: Path) -> None:
     assert np.isnan(track.world_landmarks_m).all()
 
 
-def test_a_clip_split_over_two_processes_gives_the_same_track(model_path: Path) -> None:
+def test_a_clip_split_over_two_processes_gives_the_same_track(pose_track) -> None:  # type: ignore[no-untyped-def]
     """A short clip (7.6 s), split in two on 2 cores as `check` does, agrees with one process."""
-    from posture.pipeline import analyse_track, run_pose
+    from posture.pipeline import analyse_track
     from posture.pose.parallel import auto_jobs
+    from posture.pose.track import PoseTrack
     from posture.settings import Settings
 
     clip = shared_clip("side_sprint_start_forward_lean_1.mp4")
     info = open_video(clip).info
     assert auto_jobs(info, cores=2) == 2
-    single, info = run_pose(clip, Settings().with_pose(jobs=1))
-    split, _ = run_pose(clip, Settings().with_pose(jobs=2))
+    single = PoseTrack.load(pose_track(clip, jobs=1))
+    split = PoseTrack.load(pose_track(clip, jobs=2))
     # every frame exactly once, timed by the container
     np.testing.assert_array_equal(split.timestamps_ms, single.timestamps_ms)
     assert split.n_frames == info.frame_count
@@ -99,13 +100,14 @@ def test_a_long_real_clip_split_gives_the_verdicts_of_one_process(pose_track) ->
     """The 31.7 s treadmill clip, split in two as `check` does on 2 cores, gets every verdict
     of one process (with chunks of 2-8 s the landing verdicts differed: feet labelled the
     other way after each boundary in a third of the frames)."""
-    from posture.pipeline import analyse_track, run_pose
+    from posture.pipeline import analyse_track
     from posture.pose.track import PoseTrack
     from posture.settings import Settings
 
     clip = shared_clip("treadmill_side_lab.mp4")
     split = PoseTrack.load(pose_track(clip))  # estimated as `check` does: split on 2 cores
-    single, info = run_pose(clip, Settings().with_pose(jobs=1))
+    single = PoseTrack.load(pose_track(clip, jobs=1))
+    info = open_video(clip).info
     verdicts = [
         {r.id: r.status for r in analyse_track(t, info, Settings()).rules} for t in (single, split)
     ]
@@ -118,13 +120,11 @@ def test_a_split_clip_of_two_joggers_follows_one_of_them_as_one_process_does(
     """`front_park_two_joggers_1` (20 s), split in two as `check` does on 2 cores: the second
     chunk's landmarker first locked onto the other jogger (1.3 torso lengths away at the
     join); estimated again it follows the runner one process follows."""
-    from posture.pipeline import run_pose
     from posture.pose.track import PoseTrack
-    from posture.settings import Settings
 
     clip = shared_clip("front_park_two_joggers_1.mp4")
     split = PoseTrack.load(pose_track(clip))
-    single, _ = run_pose(clip, Settings().with_pose(jobs=1))
+    single = PoseTrack.load(pose_track(clip, jobs=1))
     trunk = [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP]
     both = single.detected & split.detected
     centre = [t.xy_px[both][:, trunk].mean(axis=1) for t in (single, split)]

@@ -48,6 +48,7 @@ from posture.gate.outputs import check_out_dir, open_lock_file
 from posture.gate.report import read_report
 from posture.rules import load_rules
 from posture.settings import Settings
+from posture.workers import usable_cores
 
 EngineName = Literal["local", "ray"]
 FailOn = Literal["never", "warn", "fail"]
@@ -339,5 +340,5 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def default_workers() -> int:
-    """CPUs this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    """One worker per CPU this process may use."""
+    return usable_cores()

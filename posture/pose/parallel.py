@@ -21,7 +21,6 @@ while the driver is still probing the clip, so a split costs about one warm-up p
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,7 +33,7 @@ from posture.pose.landmarks import LM
 from posture.pose.track import PoseTrack
 from posture.settings import PoseSettings
 from posture.source import VideoInfo, open_video, sample_brightness
-from posture.workers import Done, Lost, Raised, WorkerPool
+from posture.workers import Done, Lost, Raised, WorkerPool, usable_cores
 
 #: Shorter chunks are not worth a landmarker of their own (its start, warm-up and the join).
 #: Measured as whole `posture check --no-video --no-html` processes on 2 cores, one against
@@ -71,7 +70,7 @@ def auto_jobs(info: VideoInfo, cores: int | None = None) -> int:
 
     Clips whose container timing is unreliable are never split (seeking needs it).
     """
-    cores = cores or os.cpu_count() or 1
+    cores = cores or usable_cores()
     if not info.trust_timestamps:
         return 1
     return max(1, min(cores, math.floor(info.duration_s / MIN_CHUNK_S)))
