@@ -87,9 +87,12 @@ def pose_track(tmp_path_factory: pytest.TempPathFactory, model_path: Path):  # t
         jobs = jobs or auto_jobs(probe(video), cores=CHECK_CORES)
         if (video, jobs) in known:
             return known[video, jobs]
-        where = hashlib.sha1(str(video.resolve()).encode()).hexdigest()[:8]
-        path = folder / f"{clip_stem(video)}-{where}.j{jobs}.pose.npz"
-        with open(path.with_name(path.name + ".lock"), "w") as lock:
+        # `<stem>.pose.npz` (outputs made from a track are named after it), in a folder of
+        # its own per clip path and jobs
+        where = hashlib.sha1(f"{video.resolve()}:{jobs}".encode()).hexdigest()[:12]
+        path = folder / where / f"{clip_stem(video)}.pose.npz"
+        path.parent.mkdir(exist_ok=True)
+        with open(path.parent / "lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not path.is_file():
                 track, _ = run_pose(video, Settings().with_pose(jobs=jobs))
