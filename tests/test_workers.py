@@ -11,7 +11,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from posture.workers import Done, TimedOut, WorkerPool
+import pytest
+
+from posture.workers import Done, TimedOut, WorkerPool, usable_cores
 
 
 @dataclass(frozen=True)
@@ -79,3 +81,21 @@ def test_no_limit_means_tasks_run_to_the_end() -> None:
     with WorkerPool(1) as pool:
         outcomes = list(pool.run([Sleep(1.5)]))
     assert [type(o) for o in outcomes] == [Done]
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
+def test_a_process_held_to_one_core_splits_nothing_and_runs_one_batch_worker() -> None:
+    """Cores are those the process may run on (taskset, a cpuset), not the machine's."""
+    from posture.batch import default_workers
+    from posture.pose.parallel import auto_jobs
+    from posture.source import VideoInfo
+
+    info = VideoInfo(Path("run.mp4"), 30.0, 900, 30.0, 1280, 720, 0, "avc1")
+    before = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {min(before)})
+        assert usable_cores() == 1 and default_workers() == 1
+        assert auto_jobs(info) == 1
+        assert auto_jobs(info, cores=2) == 2  # the same clip, given two cores
+    finally:
+        os.sched_setaffinity(0, before)
