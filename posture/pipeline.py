@@ -20,6 +20,7 @@ from posture.errors import BadInputError
 from posture.gate.outputs import check_out_dir
 from posture.gate.track import source_record, verified_source
 from posture.metrics import Analysis, MetricConfig, analyse
+from posture.metrics.smoothing import load_scipy
 from posture.pose.track import PoseTrack
 from posture.progress import FrameProgress
 from posture.report.capture import body_warnings, capture_warnings
@@ -136,7 +137,7 @@ def run_pose(
 
     source = open_video(path)  # validates the file before the model is fetched
     # The analysis after the pose stage needs scipy (~1 s to import): loaded meanwhile.
-    threading.Thread(target=_preload_analysis, daemon=True).start()
+    threading.Thread(target=load_scipy, daemon=True).start()
     jobs = settings.pose.jobs or auto_jobs(source.info)
     # Started before the model is fetched: the workers load MediaPipe meanwhile.
     pool = pose_pool(jobs).start() if jobs > 1 else None
@@ -174,11 +175,6 @@ def run_pose(
     }
     track.meta["brightness_mean"] = round(float(np.mean(brightness)), 1)
     return track, info
-
-
-def _preload_analysis() -> None:
-    import scipy.ndimage
-    import scipy.signal  # noqa: F401
 
 
 def _load_track(path: Path) -> tuple[PoseTrack, VideoInfo]:

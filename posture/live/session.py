@@ -7,6 +7,7 @@ always analyses and saves what was captured with the same core as `posture check
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from posture.live.record import SavedSession, SessionStats, TrackRecorder, save_
 from posture.live.record import session_result as build_result
 from posture.live.voice import Speaker
 from posture.metrics.live import RECENT_S
+from posture.metrics.smoothing import load_scipy
 from posture.modelstore import ProgressFn, ensure_model
 from posture.pose.estimator import PoseEstimator
 from posture.rules import load_rules
@@ -211,6 +213,10 @@ def run_live(
     """
     rules = load_rules(settings.analysis.rules_path)
     spec = parse_source(options.source)
+    # The analysis's scipy loads while the model and the window do, not in the first frames
+    # (2 s of frames were dropped while it loaded).
+    preload = threading.Thread(target=load_scipy, daemon=True)
+    preload.start()
     source = LiveSource(spec, paced=options.paced, stall_s=options.stall_s)
     model_path = ensure_model(
         settings.pose.model_variant, settings.pose.model_dir, progress=model_progress
@@ -225,6 +231,7 @@ def run_live(
         raise
     try:
         with PoseEstimator(model_path, settings.pose, model_name) as est, source:
+            preload.join()
             loop = SessionLoop(
                 source, est, feedback, display, options=options, stem=stem, speaker=speaker
             )

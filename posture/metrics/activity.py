@@ -23,13 +23,13 @@ the text allows a forward lean there ("unless accelerating or going uphill").
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from posture.metrics.config import ActivityConfig
 from posture.metrics.geometry import hip_mid, shoulder_mid
+from posture.metrics.rolling import rolling_percentile
 from posture.pose.landmarks import LM
 
 #: Activity labels, in the order reports list them.
@@ -127,17 +127,8 @@ def _angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
 def _window_stat(x: np.ndarray, window: int, q: float, min_count: int) -> np.ndarray:
     """Centred rolling `q`-th percentile of `x` `(n,)` ignoring NaN (NaN where fewer than
     `min_count` values are seen)."""
-    n = x.size
-    if n == 0:
-        return x.astype(np.float64)
     half = window // 2
-    padded = np.concatenate([np.full(half, np.nan), x, np.full(window - 1 - half, np.nan)])
-    win = np.lib.stride_tricks.sliding_window_view(padded, window)[:n]
-    enough = np.isfinite(win).sum(axis=1) >= min(min_count, max(n, 1))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        out = np.nanpercentile(win, q, axis=1)
-    return np.where(enough, out, np.nan)
+    return rolling_percentile(x, half, window - 1 - half, q, min(min_count, max(x.size, 1)))
 
 
 @dataclass(frozen=True)

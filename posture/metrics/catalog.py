@@ -210,21 +210,21 @@ for _spec in (
     register(_spec)
 
 
-_LAST_EVENTS: list[tuple[np.ndarray, str, dict[str, np.ndarray]]] = []
+_LAST_EVENTS: list[tuple[np.ndarray, dict[str, dict[str, np.ndarray]]]] = []
 
 
 def _events(f: FrameInputs, which: str, key: str) -> np.ndarray:
-    """One of `contacts.at_events` for this clip's landmarks, computed once per clip."""
-    from posture.metrics.contacts import at_events
+    """One of `contacts.at_events` for this clip's landmarks; the foot events are found once
+    for both kinds (contact, toe-off) and kept for the clip's other event metrics."""
+    from posture.metrics.contacts import at_events, reach_events
 
     src = f.lm if f.raw is None else f.raw
-    for lm, w, values in _LAST_EVENTS:
-        if lm is src and w == which:
-            return values[key]
-    values = at_events(src, np.where(f.view == "side", f.forward, np.nan), which, f.t_ms)
-    kept = [e for e in _LAST_EVENTS if e[0] is src][-1:]
-    _LAST_EVENTS[:] = [*kept, (src, which, values)]
-    return values[key]
+    if not _LAST_EVENTS or _LAST_EVENTS[0][0] is not src:
+        forward = np.where(f.view == "side", f.forward, np.nan)
+        events = reach_events(src, forward)
+        both = {w: at_events(src, forward, w, f.t_ms, found=events) for w in ("contact", "toeoff")}
+        _LAST_EVENTS[:] = [(src, both)]
+    return _LAST_EVENTS[0][1][which][key]
 
 
 def nanmedian_all(x: np.ndarray, s: StrideInputs) -> np.ndarray:

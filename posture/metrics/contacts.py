@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from posture.metrics import geometry as g
+from posture.metrics.rolling import rolling_percentile
 from posture.pose.landmarks import LM
 
 
@@ -65,16 +66,10 @@ GROUND_HALF_WINDOW = 20
 
 
 def ground_y(lm: np.ndarray) -> np.ndarray:
-    """`(n,)` the ground line: 90th percentile image y of all foot points within the window."""
+    """`(n,)` the ground line: 90th percentile image y of all foot points within the window
+    (NaN where fewer than 8 are seen)."""
     feet = lm[:, [LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX], 1]
-    n = feet.shape[0]
-    out = np.full(n, np.nan)
-    for t in range(n):
-        seg = feet[max(0, t - GROUND_HALF_WINDOW) : t + GROUND_HALF_WINDOW + 1].ravel()
-        seg = seg[np.isfinite(seg)]
-        if seg.size >= 8:
-            out[t] = np.percentile(seg, 90)
-    return out
+    return rolling_percentile(feet, GROUND_HALF_WINDOW, GROUND_HALF_WINDOW, 90, min_count=8)
 
 
 #: frames either side a reach peak must top to be a foot event (Zeni et al. 2008).
@@ -224,17 +219,23 @@ def contact_times(
 
 
 def at_events(
-    lm: np.ndarray, forward: np.ndarray, which: str, t_ms: np.ndarray | None = None
+    lm: np.ndarray,
+    forward: np.ndarray,
+    which: str,
+    t_ms: np.ndarray | None = None,
+    *,
+    found: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Values at each foot's events, `(n,)` NaN except where an event is (side view).
 
     `which` = "contact": overstride (% leg), knee flexion, shin angle and foot angle of the
     landing leg at its initial contacts, and with the frame times `t_ms` `(n,)` the contact
     time and duty factor (`contact_times`); "toeoff": hip extension of the leg leaving the
-    ground (the thigh furthest behind vertical).
+    ground (the thigh furthest behind vertical). `found`: `reach_events(lm, forward)`, when
+    the caller has it already (both kinds are read from one pass).
     """
     legs = lm
-    ic, to = reach_events(legs, forward)
+    ic, to = found if found is not None else reach_events(legs, forward)
     events = ic if which == "contact" else to
     length = leg_px(legs)
     hip_mid = g.hip_mid(legs)[:, :2]

@@ -201,3 +201,10 @@ def make_smoother(name: str, config: MetricConfig | None = None) -> Smoother:
     if name == "none":
         return Identity()
     raise ValueError(f"smoother must be one of {', '.join(SMOOTHERS)}, got {name!r}")
+
+
+def load_scipy() -> None:
+    """Import the scipy modules the metrics use (~1 s): call it in a thread while something
+    slow runs (the pose stage, a live session's start), not in the first analysis."""
+    import scipy.ndimage
+    import scipy.signal  # noqa: F401
