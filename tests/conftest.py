@@ -18,8 +18,8 @@ os.environ.setdefault("POSTURE_MODEL_SOURCES", "file,pypi")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Under pytest-xdist (`-n 2`, pyproject's default), each test worker runs on a core of its
-    own: `posture` then sees one usable core and does not split clips over processes that
+    """Under pytest-xdist (`-n auto`, pyproject's default), each test worker runs on a core of
+    its own: `posture` then sees one usable core and does not split clips over processes that
     would only contend with the other worker's (tests of splitting ask for jobs=2 outright)."""
     worker = getattr(config, "workerinput", {}).get("workerid", "")
     if worker.startswith("gw") and hasattr(os, "sched_setaffinity"):
@@ -73,6 +73,13 @@ def pose_track(tmp_path_factory: pytest.TempPathFactory, model_path: Path):  # t
     folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "tracks"
     folder.mkdir(exist_ok=True)
     known: dict[tuple[Path, int], Path] = {}
+    split: dict[Path, int] = {}  # video -> the jobs `check` gives it on CHECK_CORES
+
+    def check_jobs(video: Path) -> int:
+        if video not in split:
+            split[video] = auto_jobs(probe(video), cores=CHECK_CORES)
+        return split[video]
+
     # A developer re-running footage tests may point this at tracks saved by `check` from the
     # same pose code (`<stem>.pose.npz`); CI never sets it, so there every track is estimated.
     reuse = os.environ.get("POSTURE_TEST_TRACKS")
@@ -81,10 +88,10 @@ def pose_track(tmp_path_factory: pytest.TempPathFactory, model_path: Path):  # t
             for ext in (".mp4", ".avi"):
                 video = SHARED_SAMPLES / f"{saved.name[: -len('.pose.npz')]}{ext}"
                 if video.is_file():
-                    known[video, auto_jobs(probe(video), cores=CHECK_CORES)] = saved
+                    known[video, check_jobs(video)] = saved
 
     def get(video: Path, jobs: int | None = None) -> Path:
-        jobs = jobs or auto_jobs(probe(video), cores=CHECK_CORES)
+        jobs = jobs or check_jobs(video)
         if (video, jobs) in known:
             return known[video, jobs]
         # `<stem>.pose.npz` (outputs made from a track are named after it), in a folder of
