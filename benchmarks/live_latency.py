@@ -1,13 +1,16 @@
 """Live mode at real-time pace: processed frames/s and capture-to-cue latency.
 
     python benchmarks/live_latency.py [../shared/samples/treadmill_side_lab.mp4] [--seconds 20]
+    xvfb-run -s "-screen 0 1920x1080x24" python benchmarks/live_latency.py --window
 
-Makes a 640x480 and a 1280x720 clip from the footage (resized, H.264, same frame rate), plays
-each like a camera (newest frame only, drops when inference is slower) through the same
-session loop as `posture live --no-window` (terminal panel drawn to a null console), and prints
+Makes a 640x480, a 1280x720 and a 1920x1080 clip from the footage (resized, H.264, same frame
+rate), plays each like a camera (newest frame only, drops when inference is slower) through the same
+session loop as `posture live --no-window` (terminal panel drawn to a null console; with
+`--window`, as `posture live`: the OpenCV window at its default size), and prints
 processed frames/s, dropped frames and capture-to-cue latency p50/p95 (from the moment OpenCV
-returned a frame to the cue being handed to the display). Targets: >= 25 processed frames/s at
-640x480, p95 <= 50 ms.
+returned a frame to the cue being handed to the display). Targets (issue 15), at 640x480 and
+1280x720: >= 30 processed frames/s (the source's rate: none dropped) and p95 <= 40 ms; 1920x1080
+is reported.
 """
 
 from __future__ import annotations
@@ -19,21 +22,26 @@ import os
 import tempfile
 from pathlib import Path
 
-import av
 import cv2
 from rich.console import Console
 
-from posture.live.display import TerminalDisplay
+from posture.live.display import Display, TerminalDisplay
 from posture.live.session import LiveOptions, run_live
 from posture.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CLIP = ROOT.parent / "shared" / "samples" / "treadmill_side_lab.mp4"
-TARGET_FPS, TARGET_P95_MS = 25.0, 50.0
+TARGET_FPS, TARGET_P95_MS = 30.0, 40.0
+#: Sizes the targets hold for; the others are reported.
+TARGET_SIZES = ((640, 480), (1280, 720))
 
 
 def resized_clip(src: Path, dst: Path, size_wh: tuple[int, int], seconds: float) -> Path:
     """`src`'s first `seconds`, resized to `size_wh`, as H.264 at the source frame rate."""
+    # PyAV loaded before OpenCV makes OpenCV's Qt window hang in `namedWindow` (measured:
+    # `import av, cv2` then `cv2.namedWindow` never returns under Xvfb); after it, it works.
+    import av
+
     cap = cv2.VideoCapture(str(src))
     fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
     with av.open(str(dst), "w") as out:
@@ -50,16 +58,21 @@ def resized_clip(src: Path, dst: Path, size_wh: tuple[int, int], seconds: float)
     return dst
 
 
-def measure(clip: Path, out_dir: Path) -> dict[str, float]:
+def measure(clip: Path, out_dir: Path, *, window: bool = False) -> dict[str, float]:
     console = Console(file=io.StringIO(), force_terminal=True, width=100)
-    saved = run_live(
-        Settings(),
-        LiveOptions(source=str(clip), out_dir=out_dir),
-        lambda: TerminalDisplay(console),
-    )
+
+    def display() -> Display:
+        if window:
+            from posture.live.window import WindowDisplay
+
+            return WindowDisplay()
+        return TerminalDisplay(console)
+
+    saved = run_live(Settings(), LiveOptions(source=str(clip), out_dir=out_dir), display)
     live = saved.result.report.sections["live"]
     return {
         "processed_fps": live["processed_fps"],
+        "source_fps": cv2.VideoCapture(str(clip)).get(cv2.CAP_PROP_FPS),
         "seen": live["frames_seen"],
         "processed": live["frames_processed"],
         "dropped": live["frames_dropped"],
@@ -73,24 +86,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("clip", nargs="?", type=Path, default=DEFAULT_CLIP)
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each test clip")
+    parser.add_argument("--window", action="store_true", help="show the OpenCV window")
     args = parser.parse_args()
-    print(f"cores: {os.cpu_count()}  source: {args.clip}")
-    ok = True
+    shown = "OpenCV window" if args.window else "terminal panel"
+    print(f"cores: {os.cpu_count()}  source: {args.clip}  display: {shown}")
+    verdicts = []
     with tempfile.TemporaryDirectory() as tmp:
-        for w, h in ((640, 480), (1280, 720)):
+        for w, h in (*TARGET_SIZES, (1920, 1080)):
             clip = resized_clip(args.clip, Path(tmp) / f"clip_{w}x{h}.mp4", (w, h), args.seconds)
-            r = measure(clip, Path(tmp) / "out")
+            r = measure(clip, Path(tmp) / "out", window=args.window)
             print(
                 f"{w}x{h}: {r['processed_fps']:.1f} processed frames/s "
                 f"({r['processed']}/{r['seen']}, {r['dropped']} dropped), capture-to-cue "
                 f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms (pose p95 "
                 f"{r['pose_p95_ms']:.1f} ms)"
             )
-            if (w, h) == (640, 480):
-                ok = r["processed_fps"] >= TARGET_FPS and r["p95_ms"] <= TARGET_P95_MS
-    verdict = "meets" if ok else "MISSES"
-    targets = f">= {TARGET_FPS:g} frames/s, p95 <= {TARGET_P95_MS:g} ms"
-    print(f"640x480 {verdict} the targets ({targets})")
+            if (w, h) in TARGET_SIZES:
+                # Frames/s is read off a paced clip: at the source's rate, within 1 %.
+                ok = (
+                    r["processed_fps"] >= 0.99 * min(TARGET_FPS, r["source_fps"])
+                    and r["dropped"] == 0
+                    and r["p95_ms"] <= TARGET_P95_MS
+                )
+                verdicts.append(f"{w}x{h} {'meets' if ok else 'MISSES'}")
+    targets = f">= {TARGET_FPS:g} frames/s, none dropped, p95 <= {TARGET_P95_MS:g} ms"
+    print(f"{', '.join(verdicts)} the targets ({targets})")
 
 
 if __name__ == "__main__":

@@ -221,6 +221,50 @@ def test_live_measures_what_the_offline_analysis_measures(runner: Runner) -> Non
     assert np.isnan(live.update(99999.0, np.full((33, 5), np.nan)).values["torso_lean_deg"])
 
 
+def test_live_step_measurement_spread_over_frames_is_the_window_measured_at_once() -> None:
+    """The live step window measures over `MEASURE_STAGES` frames instead of stalling one:
+    from frame k + stages - 1 on it returns exactly the tables of the window as it stood at
+    frame k, measured in one go, and until then the previous tables."""
+    import copy
+
+    from posture.metrics.live import _REFRESH_EVERY, GAIT_EVERY, MEASURE_STAGES, GaitWindow
+    from posture.metrics.tables import GaitTables
+
+    def same(a: GaitTables, b: GaitTables) -> bool:
+        pairs = [(a.steps.values, b.steps.values), (a.strides.values, b.strides.values)]
+        return (
+            np.array_equal(a.steps.end_ms, b.steps.end_ms)
+            and np.array_equal(a.strides.end_ms, b.strides.end_ms)
+            and all(np.array_equal(x[k], y[k], equal_nan=True) for x, y in pairs for k in x)
+        )
+
+    track = build_track(Runner(lean_deg=9.0, duration_s=6.0))
+    window = GaitWindow(default_config(), height_cm=None)
+    expected: dict[int, GaitTables] = {}
+    strides_seen = 0
+    for k, (t, row, world) in enumerate(
+        zip(track.timestamps_ms, track.landmarks, track.world_landmarks_m, strict=True)
+    ):
+        before = window._tables
+        tables = window.update(float(t), row, world, "side", 1.0)
+        if k == 0:
+            continue
+        if k % GAIT_EVERY == 0:
+            job, window._job = window._job, None  # a generator cannot be copied
+            at_once = copy.deepcopy(window)
+            window._job = job
+            for _ in at_once.measure_steps(k % _REFRESH_EVERY < GAIT_EVERY):
+                pass
+            assert at_once._tables is not None
+            expected[k + MEASURE_STAGES - 1] = at_once._tables
+        if k in expected:
+            assert same(tables, expected.pop(k)), k
+            strides_seen = max(strides_seen, tables.strides.n)
+        else:
+            assert tables is before, k
+    assert strides_seen >= 3
+
+
 def test_runner_dataclass_is_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         Runner().lean_deg = 3.0  # type: ignore[misc]

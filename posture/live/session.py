@@ -230,8 +230,10 @@ def run_live(
         source.stop()
         raise
     try:
+        # Everything is loaded before the source starts: a camera's first frames are not
+        # dropped while the analysis imports (the model is loaded before the capture too).
+        preload.join()
         with PoseEstimator(model_path, settings.pose, model_name) as est, source:
-            preload.join()
             loop = SessionLoop(
                 source, est, feedback, display, options=options, stem=stem, speaker=speaker
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -60,8 +61,19 @@ def compose(view: LiveView, size_wh: tuple[int, int] | None = None) -> np.ndarra
     canvas = np.zeros((size_wh[1], size_wh[0], 3), np.uint8)
     x0, y0 = (size_wh[0] - fit_wh[0]) // 2, (size_wh[1] - strip_h - fit_wh[1]) // 2
     canvas[y0 : y0 + fit_wh[1], x0 : x0 + fit_wh[0]] = rgb
-    draw_cue_strip(canvas[size_wh[1] - strip_h :], overlay.banner or GOOD_FORM, overlay.state)
+    text = overlay.banner or GOOD_FORM
+    canvas[size_wh[1] - strip_h :] = cue_strip(text, overlay.state, size_wh[0], strip_h)
     return canvas
+
+
+@lru_cache(maxsize=8)
+def cue_strip(text: str, state: str, width: int, height: int) -> np.ndarray:
+    """The cue strip `(height, width, 3)` (`draw_cue_strip`), drawn once per cue: the cue
+    stays for seconds and its letters cost ~2 ms a frame to draw."""
+    strip = np.zeros((height, width, 3), np.uint8)
+    draw_cue_strip(strip, text, state)
+    strip.flags.writeable = False
+    return strip
 
 
 def draw_cue_strip(strip: np.ndarray, text: str, state: str) -> None:

@@ -3,6 +3,8 @@ that live mode shares."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 
 from posture.metrics.activity import classify_activity
@@ -45,6 +47,7 @@ def frame_metrics(
     cfg: MetricConfig,
     raw: np.ndarray | None = None,
     t_ms: np.ndarray | None = None,
+    skip: Collection[str] = (),
 ) -> dict[str, np.ndarray]:
     """Every registered frame metric `(n,)` from smoothed landmarks `lm` `(n, 33, C)`.
 
@@ -55,12 +58,17 @@ def frame_metrics(
         cfg: metric constants.
         raw: the gated landmarks before smoothing, for the foot events (None: `lm`).
         t_ms: `(n,)` frame times, for contact times (None: contact times are NaN).
+        skip: metric ids left NaN, not computed (ones no other metric reads, e.g. the foot
+            events live takes from its step window).
 
     Returns:
         Metric id -> `(n,)`, NaN where the frame's view does not allow the metric.
     """
     inputs = FrameInputs(lm, view, forward, cfg, raw=raw, t_ms=t_ms)
     for spec in specs("frame"):
+        if spec.id in skip:
+            inputs.values[spec.id] = np.full(view.shape, np.nan)
+            continue
         with np.errstate(invalid="ignore", divide="ignore"):
             value = np.asarray(spec.compute(inputs), np.float64)
         inputs.values[spec.id] = np.where(spec.in_view(view), value, np.nan)

@@ -10,6 +10,7 @@ smoothing (One Euro instead of zero phase) and the window's length.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,8 @@ _REFRESH_EVERY = 30
 #: Steps and strides are re-measured every this many frames (a stride's values only change
 #: when the next lowest point is confirmed, a few times a second).
 GAIT_EVERY = 4
+#: The frames one measurement is spread over (`GaitWindow.measure_steps`), <= GAIT_EVERY.
+MEASURE_STAGES = 4
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,11 @@ class GaitWindow:
     strides on them exactly as `analyse()` does on a whole clip: the same zero-phase
     smoothing (of the window: a step is only timed once its neighbours are in), the same
     frame metrics, gait signal, body scale and `gait_tables`.
+
+    A measurement costs several frames' worth of analysis, so it is spread over the frames
+    that follow it (`measure_steps`, one stage a frame) instead of stalling one: the tables
+    of the window as it stood at frame k are returned from frame k + `MEASURE_STAGES` - 1 on, the
+    same tables whatever the machine's speed. The first measurement runs at once.
     """
 
     def __init__(
@@ -84,6 +92,7 @@ class GaitWindow:
         self._rows: deque[tuple[float, np.ndarray, np.ndarray, str, float]] = deque()
         self._calls = 0
         self._tables: GaitTables | None = None
+        self._job: Iterator[None] | None = None
         #: The activity of the window's latest frame (`activity.ACTIVITIES`), None at first.
         self.activity: str | None = None
         #: the latest finite value of each event metric in the window (foot contacts).
@@ -92,43 +101,59 @@ class GaitWindow:
     def update(
         self, t_ms: float, lm_row: np.ndarray, world_row: np.ndarray, view: str, forward: float
     ) -> GaitTables:
-        """Add one frame; returns the window's step, stride and clip tables."""
+        """Add one frame; returns the latest measured step, stride and clip tables."""
         self._rows.append((t_ms, lm_row, world_row, view, forward))
         while t_ms - self._rows[0][0] > self.window_s * 1000.0:
             self._rows.popleft()
-        if self._tables is None or self._calls % GAIT_EVERY == 0:
-            self._tables = self._measure()
+        if self._job is None and (self._tables is None or self._calls % GAIT_EVERY == 0):
+            self._job = self.measure_steps(self._calls % _REFRESH_EVERY < GAIT_EVERY)
+            if self._tables is None:
+                for _ in self._job:
+                    pass
+                self._job = None
+        if self._job is not None and next(self._job, StopIteration) is StopIteration:
+            self._job = None
         self._calls += 1
+        assert self._tables is not None
         return self._tables
 
-    def _measure(self) -> GaitTables:
-        rows = self._rows
+    def measure_steps(self, rescale: bool) -> Iterator[None]:
+        """Measure the window as it stands now, one stage per `next()`: `MEASURE_STAGES` stages
+        (each a few ms), then the new tables, scale, events and activity are in place.
+
+        Args:
+            rescale: re-estimate the body scale (leg length, height) too.
+        """
+        rows = list(self._rows)
         t = np.array([r[0] for r in rows])
         gated = np.stack([r[1] for r in rows])
         views = np.array([r[3] for r in rows], dtype=str)
         forward = np.array([r[4] for r in rows])
         lm = gated.copy()
         lm[..., :3] = make_smoother("zero_phase", self.config).smooth(t, gated[..., :3])
-        if self._calls % _REFRESH_EVERY < GAIT_EVERY:
-            world = np.stack([r[2] for r in rows])
-            self.scale = body_scale(lm, world, self.config.body, self.height_cm)
+        yield
+        scale = self.scale
+        if rescale:
+            scale = body_scale(lm, np.stack([r[2] for r in rows]), self.config.body, self.height_cm)
         frames = frame_metrics(lm, views, forward, self.config, raw=gated, t_ms=t)
-        for k in EVENT_FRAME_METRICS:
-            seen = frames[k][np.isfinite(frames[k])]
-            self.events[k] = float(seen[-1]) if seen.size else np.nan
+        yield
         signal = gait_signal(lm)
         signal[views == ""] = np.nan
         steps = detect_steps(t, signal[:, 1], self.config.steps)
-        tables = gait_tables(t, steps, signal, frames, views, self.scale, self.config)
+        tables = gait_tables(t, steps, signal, frames, views, scale, self.config)
+        yield
         gaps = np.diff(steps.time_ms)[np.diff(steps.run) == 0] / 1000.0
         stride = 2.0 * float(np.median(gaps)) if gaps.size >= 2 else None
         # Live has no scene stage: the camera is taken as fixed (a webcam on a stand).
         activity = classify_activity(
-            t, lm, views, self.scale.leg_length_px, stride, tables.per_frame["cadence_spm"],
+            t, lm, views, scale.leg_length_px, stride, tables.per_frame["cadence_spm"],
             np.zeros(t.size, bool), self.config.activity,
         )  # fmt: skip
+        for k in EVENT_FRAME_METRICS:
+            seen = frames[k][np.isfinite(frames[k])]
+            self.events[k] = float(seen[-1]) if seen.size else np.nan
+        self.scale, self._tables = scale, tables
         self.activity = str(activity.label[-1]) if activity.label.size else None
-        return tables
 
 
 class _AboveMean:
@@ -228,7 +253,9 @@ class LiveAnalyser:
         if not np.isfinite(landmarks_row[:, 0]).any():
             label = 0
         views, forward = frame_views(np.array([label]))
-        frames = {k: float(v[0]) for k, v in frame_metrics(lm, views, forward, self.config).items()}
+        # The foot events need neighbouring frames: they come from the step window.
+        now = frame_metrics(lm, views, forward, self.config, skip=EVENT_FRAME_METRICS)
+        frames = {k: float(v[0]) for k, v in now.items()}
         world = np.full((N_LANDMARKS, 3), np.nan) if world_row is None else world_row
         tables = self.gait.update(timestamp_ms, gated[0], world, str(views[0]), float(forward[0]))
         # event metrics (NaN between events): the window's latest event
