@@ -193,3 +193,22 @@ def test_the_report_prints_to_a_pdf(outputs: Path, tmp_path: Path) -> None:
 def test_pdf_without_html_is_one_line_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(CLIP), "--pdf", "--no-html", "-o", "out"])
     assert result.exit_code == 2 and "--pdf prints the HTML report" in result.output
+
+
+@pytest.mark.parametrize(
+    ("runner", "advice"),
+    [
+        # 3 s of running: filming longer is the remedy.
+        (dict(duration_s=3.0), "film 10-20 s of running"),
+        # 14 s of slow motion (a step every 3.7 s): filming longer would not help.
+        (dict(duration_s=14.0, cadence_spm=16.0), "no regular step rhythm was found"),
+    ],
+)
+def test_too_few_strides_warning_gives_the_remedy_that_fits(runner: dict, advice: str) -> None:
+    from posture.metrics import analyse
+    from posture.report.capture import body_warnings
+    from tests.skeletons import Runner, build_track
+
+    track = build_track(Runner(**runner))
+    (warning,) = [w for w in body_warnings(track, analyse(track)) if "full strides" in w]
+    assert advice in warning

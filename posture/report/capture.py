@@ -55,6 +55,8 @@ MIN_BODY_FRACTION = 0.25
 #: Head or feet out of the frame (or unseen) in more than this share of frames: "partial".
 MAX_PARTIAL_FRACTION = 0.3
 MIN_STRIDES = 4
+#: Running seconds after which too few strides is not a too-short clip (10 s hold ~15 strides).
+LONG_ENOUGH_S = 10.0
 #: A runner seen in fewer frames than this share is reported as partly out of view.
 MIN_IN_VIEW = 0.9
 _FEET = [LM.LEFT_ANKLE, LM.RIGHT_ANKLE, LM.LEFT_HEEL, LM.RIGHT_HEEL]
@@ -86,11 +88,29 @@ def body_warnings(track: PoseTrack, analysis: Analysis) -> list[str]:
                 "whole body, head to feet"
             )
     if analysis.strides.n < MIN_STRIDES:
-        warnings.append(
-            f"only {analysis.strides.n} full strides were seen; at least {MIN_STRIDES} are "
-            "needed to judge bounce, sway and pace well (film 10-20 s of running)"
-        )
+        running_s = _running_s(analysis)
+        need = f"at least {MIN_STRIDES} are needed to judge bounce, sway and pace well"
+        if running_s >= LONG_ENOUGH_S:  # filming longer would not help: no step rhythm
+            warnings.append(
+                f"only {analysis.strides.n} full strides were seen in {running_s:.0f} s of "
+                f"running: no regular step rhythm was found (slow-motion footage, or the hips "
+                f"hidden or shaken); {need}"
+            )
+        else:
+            warnings.append(
+                f"only {analysis.strides.n} full strides were seen; {need} (film 10-20 s of "
+                "running)"
+            )
     return warnings
+
+
+def _running_s(analysis: Analysis) -> float:
+    """Seconds of the clip read as running."""
+    t = analysis.timestamps_ms
+    if t.size < 2:
+        return 0.0
+    dt = np.diff(t, append=t[-1] + float(np.median(np.diff(t))))
+    return float(dt[analysis.running].sum()) / 1000.0
 
 
 def _out_of_frame(seen: np.ndarray, width: int, height: int) -> float:
