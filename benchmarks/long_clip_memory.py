@@ -1,13 +1,15 @@
 """Memory of `posture check` on a very long clip: resident memory should stay flat.
 
-    python benchmarks/long_clip_memory.py [--minutes 10] [--source CLIP] [--keep-clip DIR]
+    python benchmarks/long_clip_memory.py [--minutes 10] [--size 1920x1080] [--jobs 0]
+                                          [--source CLIP] [--keep-clip DIR]
 
-Builds a low-resolution clip (320x240 @ 30 frames/s, `--minutes` long, 18000 frames for 10
+Builds a clip (`--size`, default 320x240, @ 30 frames/s, `--minutes` long, 18000 frames for 10
 minutes) by cycling the frames of ../shared/samples/treadmill_side_lab.mp4 (or the repo's
-samples/good_form_side.mp4 when that is absent), then runs
+samples/good_form_side.mp4 when that is absent): one pass of the source is encoded, then its
+packets are repeated with shifted timestamps. Then runs
 `posture check CLIP --out DIR --no-video --no-history -q --jobs J` as a subprocess for J = 1
-and J = 0 (the default: the clip is split over the cores) while sampling the VmRSS of the
-process and of all its descendants from /proc every 0.25 s.
+and J = 0 (the default: the clip is split over the cores; `--jobs` picks one) while sampling
+the VmRSS of the process and of all its descendants from /proc every 0.25 s.
 
 Prints, per run: peak RSS (process tree), RSS at 10 %, 50 % and 90 % of the wall time, the
 slope of RSS over the middle 80 % of the run in MB per minute of video, wall time and
@@ -33,7 +35,6 @@ from posture.io import write_mp4
 
 REPO = Path(__file__).resolve().parent.parent
 FPS = 30.0
-SIZE_WH = (320, 240)
 # One frame of the kept pose track: timestamp (float64), landmarks (33, 5) and world
 # landmarks (33, 3) float32 (see posture.pose.track.PoseTrack).
 TRACK_BYTES_PER_FRAME = 8 + 33 * 5 * 4 + 33 * 3 * 4
@@ -45,15 +46,32 @@ def default_source() -> Path:
     return shared if shared.exists() else REPO / "samples" / "good_form_side.mp4"
 
 
-def make_clip(source: Path, out_path: Path, n_frames: int) -> int:
-    """Write `n_frames` RGB frames of `source`, resized to SIZE_WH and cycled, as H.264."""
+def make_clip(source: Path, out_path: Path, n_frames: int, size_wh: tuple[int, int]) -> int:
+    """Write `n_frames` RGB frames of `source`, resized to `size_wh` and cycled, as H.264:
+    one pass of the source is encoded, then its packets are repeated, shifted in time."""
     with av.open(str(source)) as container:
         base = [
-            cv2.resize(f.to_ndarray(format="rgb24"), SIZE_WH, interpolation=cv2.INTER_AREA)
+            cv2.resize(f.to_ndarray(format="rgb24"), size_wh, interpolation=cv2.INTER_AREA)
             for f in container.decode(video=0)
         ]
-    frames: Iterator[np.ndarray] = islice(cycle(base), n_frames)
-    return write_mp4(frames, out_path, FPS)
+    one_pass = out_path.with_name(f"{out_path.stem}.pass.mp4")
+    frames: Iterator[np.ndarray] = islice(cycle(base), min(n_frames, len(base)))
+    per_pass = write_mp4(frames, one_pass, FPS)
+    written = 0
+    with av.open(str(one_pass)) as inp, av.open(str(out_path), "w") as out:
+        stream = out.add_stream_from_template(inp.streams.video[0])
+        packets = [p for p in inp.demux(inp.streams.video[0]) if p.dts is not None]
+        span = round(per_pass / FPS / float(inp.streams.video[0].time_base))
+        for k in range(-(-n_frames // per_pass)):
+            for packet in packets[: n_frames - written]:
+                shifted = av.Packet(bytes(packet))
+                shifted.pts, shifted.dts = packet.pts + k * span, packet.dts + k * span
+                shifted.is_keyframe, shifted.time_base = packet.is_keyframe, packet.time_base
+                shifted.stream = stream
+                out.mux(shifted)
+                written += 1
+    one_pass.unlink()
+    return written
 
 
 def tree_rss_kb(root: int) -> int:
@@ -124,18 +142,22 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--source", type=Path, default=default_source())
     parser.add_argument("--keep-clip", type=Path, default=None, help="Folder for the clip.")
+    parser.add_argument("--size", default="320x240", help="clip size WxH (default 320x240)")
+    parser.add_argument("--jobs", type=int, choices=(0, 1), help="only this --jobs (0: split)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="posture-longclip-") as tmp:
         folder = args.keep_clip or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         clip = folder / "long_clip.mp4"
         t0 = time.perf_counter()
-        n = make_clip(args.source, clip, round(args.minutes * 60 * FPS))
-        print(f"clip: {n} frames {SIZE_WH[0]}x{SIZE_WH[1]} @ {FPS:g} fps from {args.source.name}")
+        size_wh = tuple(int(v) for v in args.size.lower().split("x"))
+        assert len(size_wh) == 2, f"--size must be WxH, got {args.size}"
+        n = make_clip(args.source, clip, round(args.minutes * 60 * FPS), (size_wh[0], size_wh[1]))
+        print(f"clip: {n} frames {size_wh[0]}x{size_wh[1]} @ {FPS:g} fps from {args.source.name}")
         print(f"      {clip.stat().st_size / MB:.1f} MB, made in {time.perf_counter() - t0:.1f} s")
         track_mb = n * TRACK_BYTES_PER_FRAME / MB
         print(f"pose track for the whole clip: {track_mb:.1f} MB (landmarks + world + times)")
-        for jobs in (1, 0):
+        for jobs in (1, 0) if args.jobs is None else (args.jobs,):
             t_s, rss_mb, wall_s = run_check(clip, Path(tmp) / f"out-jobs{jobs}", jobs)
             report(jobs, t_s, rss_mb, wall_s, n)
 

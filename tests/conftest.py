@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# OpenCV before PyAV in every test process (test modules import `av` directly): loaded
+# first, PyAV's own libxcb makes OpenCV's windows hang as they open (posture/io/video_writer.py).
+import cv2  # noqa: F401
+
+# isort: split
 import fcntl
 import hashlib
 import os

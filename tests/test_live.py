@@ -327,3 +327,30 @@ def test_window_size_parses_width_x_height() -> None:
     assert parse_window_size(None) is None
     with pytest.raises(UsageError, match="WIDTHxHEIGHT"):
         parse_window_size("1280")
+
+
+@pytest.mark.parametrize("where", ["no display", "window refused on its thread"])
+def test_window_thread_fails_in_its_constructor(
+    where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window drawn on its own thread raises the one-line error where it is made, not
+    later on its thread (where nobody would see it)."""
+    import threading
+
+    from posture.live import window
+
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    if where == "no display":
+        monkeypatch.delenv("DISPLAY", raising=False)
+    else:
+        monkeypatch.setenv("DISPLAY", ":999")
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise UsageError("cannot open a window (no Qt); use --no-window")
+
+        monkeypatch.setattr(window, "WindowDisplay", refuse)
+    before = set(threading.enumerate())
+    with pytest.raises(UsageError, match="use --no-window"):
+        window.BackgroundWindow()
+    # at most the process's one window thread, waiting for the next window
+    assert {t.name for t in set(threading.enumerate()) - before} <= {"posture-window"}

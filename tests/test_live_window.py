@@ -3,6 +3,7 @@ opens, shows the overlay, takes keys (s snapshot, q quit) and the session is sav
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import struct
@@ -176,4 +177,33 @@ def test_window_shows_overlay_and_takes_keys(
     assert banner_rows(screen) >= 0.1 * screen.shape[0]
     assert snapshot.stat().st_size > 10_000
     (report,) = out.glob("forward_lean_side-live-*.report.json")
-    assert '"reason": "quit"' in report.read_text()
+    live = json.loads(report.read_text())["live"]
+    assert live["end"]["reason"] == "quit"
+    # The window draws on its own thread and reports what it drew, and when.
+    assert 0 < live["frames_shown"] <= live["frames_processed"]
+    assert live["latency_ms"]["capture_to_shown_p95"] > 0
+
+
+def test_one_process_opens_one_window_after_another(display: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Windows drawn on the window thread can follow each other in one process (Qt ties its
+    windows to one thread: a second window made on a new thread never opened)."""
+    from posture.live.display import LiveView
+    from posture.live.feedback import LiveFeedback
+    from posture.live.window import BackgroundWindow
+    from posture.rules import load_rules
+    from posture.settings import Settings
+
+    monkeypatch.setenv("DISPLAY", display)
+    settings = Settings()
+    feedback = LiveFeedback(settings, load_rules(settings.analysis.rules_path))
+    fb = feedback.update(0.0, np.full((33, 5), np.nan), np.full((33, 3), np.nan))
+    view = LiveView(np.zeros((240, 320, 3), np.uint8), np.full((33, 5), np.nan), fb,
+                    np.zeros(0), captured_s=time.perf_counter())  # fmt: skip
+    for _ in range(2):
+        window = BackgroundWindow(size_wh=(400, 300))
+        window.show(view)
+        deadline = time.monotonic() + 10.0
+        while window.frames_shown == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        window.close()
+        assert window.frames_shown == 1 and len(window.shown_ms) == 1

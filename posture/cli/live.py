@@ -115,9 +115,9 @@ def live(
     def make_display() -> Display:
         if no_window:
             return TerminalDisplay(err)
-        from posture.live.window import WindowDisplay
+        from posture.live.window import BackgroundWindow
 
-        return WindowDisplay(size_wh=size_wh, fullscreen=fullscreen)
+        return BackgroundWindow(size_wh=size_wh, fullscreen=fullscreen)
 
     try:
         # Fetched first (a no-op when present), so its progress bar is gone before the
@@ -145,6 +145,12 @@ def live(
         f"live: {live_info['frames_processed']} of {live_info['frames_seen']} frames processed "
         f"({live_info['frames_dropped']} dropped), {live_info['processed_fps']} frames/s, "
         f"capture-to-cue p50 {lat['capture_to_cue_p50']} ms, p95 {lat['capture_to_cue_p95']} ms"
+        + (
+            f"; {live_info['frames_shown']} frames shown, capture-to-screen p50 "
+            f"{lat['capture_to_shown_p50']} ms, p95 {lat['capture_to_shown_p95']} ms"
+            if "frames_shown" in live_info
+            else ""
+        )
     )
     raise typer.Exit(EXIT_NO_RUNNER if report.status == "no_runner" else 0)
 

@@ -13,6 +13,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+# OpenCV before PyAV: PyAV's wheel carries its own libxcb, and loaded first it leaves
+# OpenCV's Qt with two of them, so every OpenCV window hangs as it opens (`namedWindow` never
+# returns; measured under Xvfb). This module is the only one that imports PyAV.
+import cv2  # noqa: F401
+
+# isort: split
 import av
 import numpy as np
 

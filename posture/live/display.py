@@ -37,6 +37,8 @@ class LiveView:
         status: a banner that replaces the cue (paused, calibrating), or "".
         processed_fps: frames processed per second, recently.
         dropped: frames dropped so far.
+        captured_s: `time.perf_counter()` when the frame was captured (None: unknown), for
+            the capture-to-shown time of a front end that draws on its own thread.
     """
 
     rgb: np.ndarray
@@ -46,6 +48,7 @@ class LiveView:
     status: str = ""
     processed_fps: float = 0.0
     dropped: int = 0
+    captured_s: float | None = None
 
 
 class Display(Protocol):

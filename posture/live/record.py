@@ -91,6 +91,10 @@ class SessionStats:
     def __post_init__(self) -> None:
         self.latency_ms: list[float] = []
         self.infer_ms: list[float] = []
+        #: capture-to-shown times and frames drawn, from a front end drawing on its own
+        #: thread (None: the display drew each frame in line, `latency_ms` includes it).
+        self.shown_ms: list[float] | None = None
+        self.frames_shown: int | None = None
         self.shown: dict[str, list[float]] = {}
         self.cued: dict[str, str] = {}
 
@@ -127,7 +131,16 @@ class SessionStats:
                 "capture_to_cue_p95": percentile_ms(self.latency_ms, 95),
                 "pose_p50": percentile_ms(self.infer_ms, 50),
                 "pose_p95": percentile_ms(self.infer_ms, 95),
+                **(
+                    {
+                        "capture_to_shown_p50": percentile_ms(self.shown_ms, 50),
+                        "capture_to_shown_p95": percentile_ms(self.shown_ms, 95),
+                    }
+                    if self.shown_ms is not None
+                    else {}
+                ),
             },
+            **({"frames_shown": self.frames_shown} if self.frames_shown is not None else {}),
             "end": {"reason": self.end_reason, "message": self.end_message},
             "calibration": baselines,
             "shown_medians": self.shown_medians(),

@@ -158,6 +158,7 @@ class SessionLoop:
             status,
             fps,
             self.source.slot.dropped,
+            frame.captured_s,
         )
 
     def _handle(self, keys: list[str], t_ms: float | None = None) -> None:
@@ -242,6 +243,11 @@ def run_live(
         display.close()
         if speaker is not None:
             speaker.close()
+    # A window drawn on its own thread (`BackgroundWindow`) reports what it showed, and when.
+    shown = getattr(display, "shown_ms", None)
+    if shown is not None:
+        stats.shown_ms = list(shown)
+        stats.frames_shown = int(getattr(display, "frames_shown", len(shown)))
     result = build_result(
         loop.recorder, session_info(loop, stats), settings, rules, stats, feedback.baselines
     )

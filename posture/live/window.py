@@ -7,7 +7,11 @@ suggests `--no-window` when there is none.
 from __future__ import annotations
 
 import os
+import queue
 import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -191,3 +195,122 @@ class WindowDisplay:
     def close(self) -> None:
         cv2.destroyWindow(self.title)
         cv2.waitKey(1)
+
+
+class BackgroundWindow:
+    """The live window drawn on a thread of its own (a `Display`, as `WindowDisplay`).
+
+    Drawing the frame at window size and Qt's repaint take ~9 ms a frame, a quarter of a
+    frame's time at 30 frames/s; drawn in line they delayed the next frame's pose and made
+    frames drop. Here the session hands each processed frame over and goes on; the window's
+    thread draws the newest one (a frame it had no time for is skipped on screen, never in
+    the analysis), pumps the window's events and keeps the keys pressed for the session.
+    The window is created, used and closed on that thread only.
+
+    Attributes:
+        shown_ms: capture-to-shown time of each frame drawn (ms), for the session report.
+        frames_shown: frames drawn.
+
+    Raises:
+        UsageError: no display, or OpenCV has no GUI backend.
+    """
+
+    def __init__(
+        self,
+        title: str = WINDOW_TITLE,
+        *,
+        size_wh: tuple[int, int] | None = None,
+        fullscreen: bool = False,
+    ) -> None:
+        _check_display()  # the one-line error before a thread starts
+        self._lock = threading.Lock()
+        self._pending: LiveView | None = None
+        self._keys: list[str] = []
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._window: WindowDisplay | None = None
+        self.shown_ms: list[float] = []
+        self.frames_shown = 0
+        self._done = threading.Event()
+        _gui_thread().put(lambda: self._run(title, size_wh, fullscreen))
+        self._ready.wait()
+        if self._error is not None:
+            self._done.wait()
+            raise self._error
+
+    def _run(self, title: str, size_wh: tuple[int, int] | None, fullscreen: bool) -> None:
+        try:
+            self._draw(title, size_wh, fullscreen)
+        finally:
+            self._done.set()
+
+    def _draw(self, title: str, size_wh: tuple[int, int] | None, fullscreen: bool) -> None:
+        try:
+            window = WindowDisplay(title, size_wh=size_wh, fullscreen=fullscreen)
+        except BaseException as exc:  # handed to the constructor's caller
+            self._error = exc
+            self._ready.set()
+            return
+        self._window = window
+        self._ready.set()
+        try:
+            while not self._stop.is_set():
+                with self._lock:
+                    view, self._pending = self._pending, None
+                if view is None:
+                    keys = window.idle(wait_ms=5)
+                else:
+                    keys = window.show(view)
+                    self.frames_shown += 1
+                    if view.captured_s is not None:
+                        self.shown_ms.append((time.perf_counter() - view.captured_s) * 1000.0)
+                if keys:
+                    with self._lock:
+                        self._keys += keys
+        finally:
+            window.close()
+
+    def _take_keys(self) -> list[str]:
+        with self._lock:
+            keys, self._keys = self._keys, []
+        return keys
+
+    def show(self, view: LiveView) -> list[str]:
+        with self._lock:
+            self._pending = view
+        return self._take_keys()
+
+    def idle(self) -> list[str]:
+        return self._take_keys()
+
+    def snapshot(self, path: Path) -> Path | None:
+        """Save the last frame drawn (with its overlay) as PNG; None before the first one."""
+        return self._window.snapshot(path) if self._window is not None else None
+
+    def close(self) -> None:
+        self._stop.set()
+        self._done.wait(timeout=5.0)
+
+
+_GUI: queue.SimpleQueue[Callable[[], None]] | None = None
+_GUI_LOCK = threading.Lock()
+
+
+def _gui_thread() -> queue.SimpleQueue[Callable[[], None]]:
+    """The process's one window thread (started on first use), taking jobs in turn. Qt binds
+    its windows to the thread that made the first one: a window made on a second thread
+    never opens (`namedWindow` waits forever), so every window of the process is made,
+    drawn and closed on this one."""
+    global _GUI
+    with _GUI_LOCK:
+        if _GUI is None:
+            jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+
+            def serve() -> None:
+                while True:
+                    jobs.get()()
+
+            threading.Thread(target=serve, name="posture-window", daemon=True).start()
+            _GUI = jobs
+        return _GUI
