@@ -189,7 +189,7 @@ def test_one_process_opens_one_window_after_another(display: str, monkeypatch) -
     windows to one thread: a second window made on a new thread never opened)."""
     from posture.live.display import LiveView
     from posture.live.feedback import LiveFeedback
-    from posture.live.window import BackgroundWindow
+    from posture.live.window import BackgroundWindow, WindowDisplay
     from posture.rules import load_rules
     from posture.settings import Settings
 
@@ -200,7 +200,7 @@ def test_one_process_opens_one_window_after_another(display: str, monkeypatch) -
     view = LiveView(np.zeros((240, 320, 3), np.uint8), np.full((33, 5), np.nan), fb,
                     np.zeros(0), captured_s=time.perf_counter())  # fmt: skip
     for _ in range(2):
-        window = BackgroundWindow(size_wh=(400, 300))
+        window = BackgroundWindow(lambda: WindowDisplay(size_wh=(400, 300)))
         window.show(view)
         deadline = time.monotonic() + 10.0
         while window.frames_shown == 0 and time.monotonic() < deadline:

@@ -115,9 +115,9 @@ def live(
     def make_display() -> Display:
         if no_window:
             return TerminalDisplay(err)
-        from posture.live.window import BackgroundWindow
+        from posture.live.window import BackgroundWindow, WindowDisplay
 
-        return BackgroundWindow(size_wh=size_wh, fullscreen=fullscreen)
+        return BackgroundWindow(lambda: WindowDisplay(size_wh=size_wh, fullscreen=fullscreen))
 
     try:
         # Fetched first (a no-op when present), so its progress bar is gone before the

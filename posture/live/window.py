@@ -211,17 +211,14 @@ class BackgroundWindow:
         shown_ms: capture-to-shown time of each frame drawn (ms), for the session report.
         frames_shown: frames drawn.
 
+    Args:
+        make: makes the window, on the window thread (None: `WindowDisplay()`).
+
     Raises:
         UsageError: no display, or OpenCV has no GUI backend.
     """
 
-    def __init__(
-        self,
-        title: str = WINDOW_TITLE,
-        *,
-        size_wh: tuple[int, int] | None = None,
-        fullscreen: bool = False,
-    ) -> None:
+    def __init__(self, make: Callable[[], WindowDisplay] | None = None) -> None:
         _check_display()  # the one-line error before a thread starts
         self._lock = threading.Lock()
         self._pending: LiveView | None = None
@@ -233,21 +230,21 @@ class BackgroundWindow:
         self.shown_ms: list[float] = []
         self.frames_shown = 0
         self._done = threading.Event()
-        _gui_thread().put(lambda: self._run(title, size_wh, fullscreen))
+        _gui_thread().put(lambda: self._run(make or WindowDisplay))
         self._ready.wait()
         if self._error is not None:
             self._done.wait()
             raise self._error
 
-    def _run(self, title: str, size_wh: tuple[int, int] | None, fullscreen: bool) -> None:
+    def _run(self, make: Callable[[], WindowDisplay]) -> None:
         try:
-            self._draw(title, size_wh, fullscreen)
+            self._draw(make)
         finally:
             self._done.set()
 
-    def _draw(self, title: str, size_wh: tuple[int, int] | None, fullscreen: bool) -> None:
+    def _draw(self, make: Callable[[], WindowDisplay]) -> None:
         try:
-            window = WindowDisplay(title, size_wh=size_wh, fullscreen=fullscreen)
+            window = make()
         except BaseException as exc:  # handed to the constructor's caller
             self._error = exc
             self._ready.set()
