@@ -169,7 +169,9 @@ class SessionLoop:
             elif key == "p":
                 self.paused = not self.paused
                 if self.paused and self._last is not None:
-                    self.display.show(replace(self._last, status="Paused: press p to resume"))
+                    # the last frame shown again: no capture to time on screen
+                    status = "Paused: press p to resume"
+                    self.display.show(replace(self._last, status=status, captured_s=None))
             elif key == "s":
                 path = self.options.out_dir / f"{self.stem}-snapshot-{self.stats.snapshots:03d}.png"
                 if self.display.snapshot(path) is not None:

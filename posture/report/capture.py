@@ -105,12 +105,11 @@ def body_warnings(track: PoseTrack, analysis: Analysis) -> list[str]:
 
 
 def _running_s(analysis: Analysis) -> float:
-    """Seconds of the clip read as running."""
+    """Seconds of the clip read as running (all of it when no activity was read)."""
+    if analysis.activity is not None:
+        return analysis.activity.seconds("running")
     t = analysis.timestamps_ms
-    if t.size < 2:
-        return 0.0
-    dt = np.diff(t, append=t[-1] + float(np.median(np.diff(t))))
-    return float(dt[analysis.running].sum()) / 1000.0
+    return float(t[-1] - t[0]) / 1000.0 if t.size else 0.0
 
 
 def _out_of_frame(seen: np.ndarray, width: int, height: int) -> float:
