@@ -178,6 +178,17 @@ def test_render_clip_writes_mp4_with_exact_timestamps(tmp_path: Path) -> None:
     assert sorted(x.name for x in tmp_path.iterdir()) == ["clip.mp4", "clip.truth.json"]
 
 
+def test_render_clip_gives_the_same_bytes_each_time(tmp_path: Path) -> None:
+    # The accuracy suite caches clips and compares its errors with a baseline, so one clip
+    # must always encode the same. At this size, libx264's macroblock tree made 3 encodes of
+    # one second give 3 different files (pixels off by up to 159).
+    p = SynthParams(duration_s=1.0, fps=60.0, resolution_wh=(480, 640), seed=7, supersample=1)
+    files = [tmp_path / f"clip{i}.mp4" for i in range(3)]
+    for f in files:
+        render_clip(p, f)
+    assert len({f.read_bytes() for f in files}) == 1
+
+
 def test_render_clip_rejects_bad_paths(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"\.mp4"):
         render_clip(SynthParams(**TINY), tmp_path / "clip.avi")  # type: ignore[arg-type]

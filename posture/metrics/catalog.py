@@ -245,7 +245,6 @@ EVENT_FRAME_METRICS = (
     "contact_foot_angle_deg",
     "toeoff_hip_extension_deg",
     "contact_duration_ms",
-    "contact_duty_factor_pct",
 )
 _LEG = (*_HIPS, LM.LEFT_KNEE, LM.RIGHT_KNEE, LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
 _FEET = (LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX)
@@ -290,13 +289,6 @@ for _spec in (
         plot_min_range=100.0,
     ),
     MetricSpec(
-        "contact_duty_factor_pct", "%", SIDE, "frame", "Duty factor (each contact)", "duty",
-        "contact time / that foot's stride time at each contact, % (event frames; >= 50 "
-        "frames/s)",
-        lambda f: _events(f, "contact", "duty_pct"), landmarks=(*_LEG, *_FEET),
-        plot_min_range=20.0,
-    ),
-    MetricSpec(
         "overstride_pct_leg", "% leg", SIDE, "stride", "Overstride", "overstride",
         "heel ahead of the hips at initial contact, % leg (median of the stride's contacts)",
         lambda s: nanmedian_all(s.frames["contact_overstride_pct_leg"], s),
@@ -336,8 +328,9 @@ for _spec in (
     ),
     MetricSpec(
         "duty_factor_pct", "%", SIDE, "stride", "Duty factor", "duty",
-        "contact time / stride time, % (median of the stride's contacts; needs >= 50 frames/s)",
-        lambda s: nanmedian_all(s.frames["contact_duty_factor_pct"], s),
+        "contact time / stride time, % (median contact time of the stride over its duration; "
+        "needs >= 50 frames/s)",
+        lambda s: nanmedian_all(s.frames["contact_duration_ms"], s) / s.duration_ms * 100.0,
         landmarks=(*_LEG, *_FEET), plot_min_range=20.0, accuracy=Accuracy(2.5),
     ),
     MetricSpec(

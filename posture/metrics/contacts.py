@@ -183,26 +183,23 @@ def contact_not_measured(fps: float) -> str | None:
     )
 
 
-def contact_times(
-    ic: np.ndarray, to: np.ndarray, t_ms: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """`(n,)` contact time (ms) and duty factor (%) at each initial contact frame, NaN elsewhere.
+def contact_times(ic: np.ndarray, to: np.ndarray, t_ms: np.ndarray) -> np.ndarray:
+    """`(n,)` contact time (ms) at each initial contact frame, NaN elsewhere.
 
     A contact lasts from its initial contact to the next toe-off, if that comes before the
     next contact (running has no double support), whichever foot's labels MediaPipe gave each
-    event. The duty factor is the contact time over that foot's stride, from this contact to
-    the second contact after it, where neither step between is more than 1.5x or less than
-    0.5x the clip's median step (a missed contact would double one). NaN throughout below
-    `CONTACT_TIME_MIN_FPS`.
+    event. NaN throughout below `CONTACT_TIME_MIN_FPS`. The duty factor divides it by the
+    stride's duration from the step detector (`duty_factor_pct`), not by the time to the
+    second contact after it: one missed contact there doubled the stride (on the grid's
+    60 frames/s side clips, re-encoded at 5 qualities: duty factor errors up to 17 points,
+    or none at all, with contact times within 40 ms).
     """
     n = ic.shape[0]
-    contact, duty = np.full(n, np.nan), np.full(n, np.nan)
+    contact = np.full(n, np.nan)
     if not frame_rate(t_ms) >= CONTACT_TIME_MIN_FPS:
-        return contact, duty
+        return contact
     ics = np.flatnonzero(ic.any(axis=1))
     tos = np.flatnonzero(to.any(axis=1))
-    steps = np.diff(t_ms[ics])
-    step = float(np.median(steps)) if steps.size else float("nan")
     lo, hi = CONTACT_MS_RANGE
     for k, i in enumerate(ics.tolist()):
         nxt = ics[k + 1] if k + 1 < ics.size else n
@@ -210,12 +207,9 @@ def contact_times(
         if not after.size:
             continue
         ms = float(t_ms[after[0]] - t_ms[i])
-        if not lo <= ms <= hi:
-            continue
-        contact[i] = ms
-        if k + 2 < ics.size and all(0.5 * step <= d <= 1.5 * step for d in steps[k : k + 2]):
-            duty[i] = 100.0 * ms / float(t_ms[ics[k + 2]] - t_ms[i])
-    return contact, duty
+        if lo <= ms <= hi:
+            contact[i] = ms
+    return contact
 
 
 def at_events(
@@ -230,7 +224,7 @@ def at_events(
 
     `which` = "contact": overstride (% leg), knee flexion, shin angle and foot angle of the
     landing leg at its initial contacts, and with the frame times `t_ms` `(n,)` the contact
-    time and duty factor (`contact_times`); "toeoff": hip extension of the leg leaving the
+    time (`contact_times`); "toeoff": hip extension of the leg leaving the
     ground (the thigh furthest behind vertical). `found`: `reach_events(lm, forward)`, when
     the caller has it already (both kinds are read from one pass).
     """
@@ -240,10 +234,10 @@ def at_events(
     length = leg_px(legs)
     hip_mid = g.hip_mid(legs)[:, :2]
     n = lm.shape[0]
-    keys = ("overstride", "knee", "shin", "foot", "hip_ext", "contact_ms", "duty_pct")
+    keys = ("overstride", "knee", "shin", "foot", "hip_ext", "contact_ms")
     out = {k: np.full(n, np.nan) for k in keys}
     if which == "contact" and t_ms is not None:
-        out["contact_ms"], out["duty_pct"] = contact_times(ic, to, t_ms)
+        out["contact_ms"] = contact_times(ic, to, t_ms)
     for s in range(2):
         p = _side(legs, s)
         rows = events[:, s]

@@ -163,6 +163,7 @@ class StrideInputs:
         signal_px: `(n, 2)` the gait signal (`gait_signal`).
         frames: the frame metrics, id -> `(n,)`.
         scale: the body scale.
+        duration_ms: `(m,)` each stride's duration, from its first step to its third.
     """
 
     a: np.ndarray
@@ -171,6 +172,7 @@ class StrideInputs:
     signal_px: np.ndarray
     frames: dict[str, np.ndarray]
     scale: BodyScale
+    duration_ms: np.ndarray
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,10 @@ def gait_tables(
     e0 = np.array([a for a, _ in bounds], np.int64)
     e2 = np.array([b for _, b in bounds], np.int64)
     sa, sb = steps.index[e0], steps.index[e2]
-    stride_in = StrideInputs(sa, sb, _views_of(sa, sb, views), signal_px, frames, scale)
+    duration_ms = steps.time_ms[e2] - steps.time_ms[e0]
+    stride_in = StrideInputs(
+        sa, sb, _views_of(sa, sb, views), signal_px, frames, scale, duration_ms
+    )
     clip = _clip_values(steps, bounds, step_start, step_tab.end_ms - step_tab.start_ms, cfg)
     values = _stride_values(bounds, step_start, step_tab, stride_in, clip)
     strides = IntervalTable(steps.time_ms[e0], steps.time_ms[e2], stride_in.view, values, sa, sb)

@@ -18,21 +18,17 @@ from posture.validate.suite import SuiteResult
 from posture.validate.targets import MetricRow
 
 BASELINE_VERSION = 1
-#: Absolute margin per unit, added to a relative margin of `REL_MARGIN`. Re-rendering the
-#: same grid moves errors although nothing changed: libx264 in PyAV's wheels gives different
-#: pixels from run to run (even with one thread), and MediaPipe follows them. Seen between
-#: renders: max errors up to 0.6 deg, 4 deg of head-yaw range, 0.5 % leg of lateral sway
-#: (3.20 vs 3.71) and 0.4 cm of estimated height (4.65 vs 5.02). The margins cover that
-#: noise, with room, so only a real regression fails; the targets themselves are unchanged.
-#: Contact times move most (foot events snap to frames): 23.7 vs 33.1 ms mean between two
-#: renders of the small grid (2026-12-02), duty factor 1-2 %.
+#: Absolute margin per unit, added to a relative margin of `REL_MARGIN`. A clip renders to
+#: the same bytes every time (posture/io/video_writer.py: libx264's macroblock tree, on until
+#: 2026-12-04, gave different pixels from encode to encode, and MediaPipe followed them), so
+#: on one machine the suite repeats to the last digit. The margins are for other machines:
+#: MediaPipe's kernels differ by CPU. Re-encoded grids, the size of that noise: max errors
+#: up to 0.6 deg, 4 deg of head-yaw range, 0.5 % leg of lateral sway and 0.4 cm of estimated
+#: height; contact times 23.7 vs 33.1 ms mean (foot events snap to frames).
 ABS_MARGIN = {
     "deg": 1.0, "cm": 0.8, "% leg": 1.0, "steps/min": 1.0, "%": 2.0, "% torso": 1.0,
     "ratio": 0.01, "ms": 12.0, "% shoulder": 1.0,
 }  # fmt: skip
-#: The committed baseline is the worse of two renders (tests/accuracy_baseline.json, meta):
-#: between two renders of the same small grid, overstride's mean error read 5.6 and 3.0 % leg,
-#: knee at contact 4.6 and 6.2 deg, contact time 23.7 and 31.0 ms.
 #: A clip may lose a metric between renders (a stride more or less found at 30 frames/s).
 MISSING_MARGIN = 1
 REL_MARGIN = 0.10

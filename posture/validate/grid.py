@@ -115,9 +115,10 @@ def build_grid(name: str) -> tuple[GridCase, ...]:
 
 
 def _generator_digest() -> str:
-    """Hash of the generator's source files: a changed generator invalidates the cache."""
+    """Hash of the generator's source files and its encoder: a change invalidates the cache."""
     h = hashlib.sha256(str(SCHEMA_VERSION).encode())
-    for path in sorted(Path(__file__).resolve().parents[1].joinpath("synth").glob("*.py")):
+    package = Path(__file__).resolve().parents[1]
+    for path in [*sorted(package.joinpath("synth").glob("*.py")), package / "io/video_writer.py"]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
