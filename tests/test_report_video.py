@@ -34,3 +34,37 @@ def test_banners_name_the_rule_and_put_fails_first() -> None:
 
 def test_a_flagged_rule_without_episodes_shows_no_banner() -> None:
     assert banners((rule("lean_forward", "fail", []),)) == []
+
+
+def test_only_frames_inside_a_judged_stride_can_read_posture_ok() -> None:
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    import numpy as np
+
+    from posture.report.video import judged_frames
+
+    t = np.arange(10) * 100.0  # 0..900 ms
+    running = np.ones(10, bool)
+    running[7] = False  # walking for a frame: no running verdict covers it
+    analysis = SimpleNamespace(
+        timestamps_ms=t,
+        strides=SimpleNamespace(start_ms=np.array([200.0, 400.0]), end_ms=np.array([500.0, 800.0])),
+        running=running,
+    )
+    judged = judged_frames(cast(Any, analysis))
+    assert np.flatnonzero(judged).tolist() == [2, 3, 4, 5, 6, 8]
+
+
+def test_a_frame_no_verdict_covers_has_a_grey_not_judged_panel() -> None:
+    import numpy as np
+
+    from posture.overlay import draw_hud
+    from posture.overlay.style import NOT_JUDGED_GREY, STATE_COLORS
+
+    rgb = np.zeros((480, 640, 3), np.uint8)
+    x0, y0, x1, _ = draw_hud(rgb, {"torso_lean_deg": 17.5}, state="none", view="side")
+    title = rgb[y0 + 2, x0 + 2 : x1 - 2].astype(int)
+    near = {k: (np.abs(title - np.array(c)).sum(-1) < 60).mean() for k, c in STATE_COLORS.items()}
+    assert (np.abs(title - np.array(NOT_JUDGED_GREY)).sum(-1) < 60).mean() > 0.3
+    assert max(near.values()) < 0.05  # neither green nor a fault colour

@@ -37,7 +37,8 @@ class FrameOverlay:
             the live measurement live): panel rows, torso and head labels all read it.
         view: the frame's view (`side`, `front`, `rear`), None when unknown.
         facing: `left` / `right` in a side view, else None.
-        state: `ok`, `warn` or `fail` (the panel's title bar).
+        state: `ok`, `warn`, `fail`, or `none` where no verdict covers the frame (the
+            panel's title bar).
         banner: the cue to show at the bottom, None for none.
         trace_cm: `(k,)` recent body heights in cm (+ up, newest last); empty for no trace.
         recent_bounce_cm: the bounce figure over the trace's span (`window_figure`).

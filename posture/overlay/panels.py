@@ -12,6 +12,7 @@ from posture.metrics.live import RECENT_S
 from posture.metrics.registry import METRICS, panel_specs
 from posture.overlay.style import (
     BLACK,
+    NOT_JUDGED_GREY,
     STATE_COLORS,
     WHITE,
     Rect,
@@ -24,10 +25,12 @@ from posture.overlay.style import (
     wrap_text,
 )
 
-State = Literal["ok", "warn", "fail"]
+#: `none`: no verdict covers the frame (no judged stride around it), so it is not called ok.
+State = Literal["ok", "warn", "fail", "none"]
 Level = Literal["warn", "fail"]
 
-_STATE_TITLE = {"ok": "POSTURE OK", "warn": "CHECK FORM", "fail": "FIX FORM"}
+_STATE_TITLE = {"ok": "POSTURE OK", "warn": "CHECK FORM", "fail": "FIX FORM", "none": "NOT JUDGED"}
+_TITLE_COLORS = {**STATE_COLORS, "none": NOT_JUDGED_GREY}
 #: Banner text shrinks until it fits in this many lines (more would hide the runner).
 _BANNER_MAX_LINES = 2
 
@@ -98,7 +101,8 @@ def draw_hud(
     Args:
         rgb: `(h, w, 3)` uint8 RGB frame, drawn on in place.
         values: metric id -> current value in the metric's unit (None / NaN shows `--`).
-        state: overall state; colours the panel's title bar.
+        state: overall state (`none`: no verdict covers the frame); colours the panel's
+            title bar.
         view: the frame's view: the rows are the panel metrics it measures (`panel_rows`).
         flagged: metric ids behind the rules broken now: their rows are shown (added when
             they are not panel rows) on a band of the state's colour.
@@ -112,13 +116,15 @@ def draw_hud(
         ValueError: bad frame or unknown state.
     """
     check_frame(rgb)
-    if state not in STATE_COLORS:
-        raise ValueError(f"state must be one of {', '.join(STATE_COLORS)}, got {state!r}")
+    if state not in _TITLE_COLORS:
+        raise ValueError(f"state must be one of {', '.join(_TITLE_COLORS)}, got {state!r}")
     style, rows, pad, line_h, width, height = _hud_layout(rgb, values, view, flagged, state)
-    marked = {METRICS[m].label for m in flagged if m in METRICS} if state != "ok" else set()
+    marked = (
+        {METRICS[m].label for m in flagged if m in METRICS} if state in ("warn", "fail") else set()
+    )
     x0, y0 = at_xy if at_xy is not None else (pad, pad)
     shade(rgb, x0, y0, x0 + width, y0 + height, BLACK, 0.6)
-    shade(rgb, x0, y0, x0 + width, y0 + line_h, STATE_COLORS[state], 0.9)
+    shade(rgb, x0, y0, x0 + width, y0 + line_h, _TITLE_COLORS[state], 0.9)
     put_text(rgb, _STATE_TITLE[state], (x0 + pad, y0 + line_h - pad), style, WHITE)
     for i, (name, shown) in enumerate(rows, start=2):
         y = y0 + i * line_h - pad

@@ -26,6 +26,9 @@ LEFT_BLUE: Color = (80, 160, 255)
 RIGHT_ORANGE: Color = (255, 140, 60)
 CENTRE_GREY: Color = (220, 220, 220)
 STATE_COLORS: dict[str, Color] = {"ok": OK_GREEN, "warn": WARN_AMBER, "fail": FAIL_RED}
+#: The panel's title on a frame no verdict covers (before the first judged stride, after the
+#: last, while walking or with nobody in view): neither green nor a fault colour.
+NOT_JUDGED_GREY: Color = (110, 110, 110)
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 #: Frame whose scale is 1.0: the geometric mean of its sides is this many pixels.

@@ -17,6 +17,7 @@ import numpy as np
 
 from posture.io import VideoWriter
 from posture.metrics import METRICS
+from posture.metrics.analysis import Analysis
 from posture.metrics.live import RECENT_S
 from posture.overlay import FrameOverlay, draw_overlay
 from posture.overlay.panels import Level
@@ -56,6 +57,17 @@ def banners(rules: tuple[RuleResult, ...]) -> list[Banner]:
     return sorted(out, key=lambda b: b.level != "fail")
 
 
+def judged_frames(analysis: Analysis) -> np.ndarray:
+    """`(n,)` bool: the frames a verdict covers, inside a stride of the strides table and
+    judged as running. Elsewhere (before the first stride, after the last, walking, nobody
+    seen) the panel says `NOT JUDGED`, never `POSTURE OK`."""
+    t = analysis.timestamps_ms
+    inside = np.zeros(t.shape, bool)
+    for start, end in zip(analysis.strides.start_ms, analysis.strides.end_ms, strict=True):
+        inside |= (t >= start) & (t <= end)
+    return inside & analysis.running
+
+
 class OverlayPlan:
     """What every frame of a clip's annotated video shows, prepared once per clip.
 
@@ -73,13 +85,14 @@ class OverlayPlan:
         self.flagged = banners(result.rules)
         a = result.analysis
         self.heights_cm = a.body_height_cm() if a is not None else np.zeros(0)
+        self.judged = judged_frames(a) if a is not None else np.zeros(0, bool)
 
     def at(self, i: int) -> FrameOverlay:
         track, analysis = self.result.track, self.result.analysis
         landmarks = track.landmarks[i].copy()
         landmarks[:, :3] *= self.scale
         if analysis is None:
-            return FrameOverlay(landmarks, {}, None, None, "ok")
+            return FrameOverlay(landmarks, {}, None, None, "none")
         t_ms = float(track.timestamps_ms[i])
         t0_ms = t_ms - RECENT_S * 1000.0
         active = [b for b in self.flagged if b.start_s <= t_ms / 1000.0 <= b.end_s]
@@ -92,7 +105,7 @@ class OverlayPlan:
             values=values,
             view=view,
             facing=analysis.facing if view == "side" else None,
-            state=active[0].level if active else "ok",
+            state=active[0].level if active else "ok" if self.judged[i] else "none",
             banner="  /  ".join(dict.fromkeys(b.text(values) for b in active)) or None,
             flagged=tuple(dict.fromkeys(b.metric for b in active)),
             trace_cm=self.heights_cm[first : i + 1],
