@@ -42,16 +42,16 @@ def test_only_frames_inside_a_judged_stride_can_read_posture_ok() -> None:
 
     import numpy as np
 
+    from posture.metrics.analysis import IntervalTable
     from posture.report.video import judged_frames
 
     t = np.arange(10) * 100.0  # 0..900 ms
     running = np.ones(10, bool)
     running[7] = False  # walking for a frame: no running verdict covers it
-    analysis = SimpleNamespace(
-        timestamps_ms=t,
-        strides=SimpleNamespace(start_ms=np.array([200.0, 400.0]), end_ms=np.array([500.0, 800.0])),
-        running=running,
-    )
+    # strides from frame 2 up to 6 and from 4 up to 9 (end frame exclusive, as in the CSV)
+    a, b = np.array([2.0, 4.0]), np.array([6.0, 9.0])
+    strides = IntervalTable(a * 100.0, b * 100.0, np.array(["side"] * 2), {}, a, b)
+    analysis = SimpleNamespace(timestamps_ms=t, strides=strides, running=running)
     judged = judged_frames(cast(Any, analysis))
     assert np.flatnonzero(judged).tolist() == [2, 3, 4, 5, 6, 8]
 

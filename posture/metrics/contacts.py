@@ -191,7 +191,7 @@ def contact_times(ic: np.ndarray, to: np.ndarray, t_ms: np.ndarray) -> np.ndarra
     event. NaN throughout below `CONTACT_TIME_MIN_FPS`. The duty factor divides it by the
     stride's duration from the step detector (`duty_factor_pct`), not by the time to the
     second contact after it: one missed contact there doubled the stride (on the grid's
-    60 frames/s side clips, re-encoded at 5 qualities: duty factor errors up to 17 points,
+    60 frames/s side clips, re-encoded at 5 qualities: duty factor errors up to 16.5 %,
     or none at all, with contact times within 40 ms).
     """
     n = ic.shape[0]

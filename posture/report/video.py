@@ -19,6 +19,7 @@ from posture.io import VideoWriter
 from posture.metrics import METRICS
 from posture.metrics.analysis import Analysis
 from posture.metrics.live import RECENT_S
+from posture.metrics.tables import row_of_frame
 from posture.overlay import FrameOverlay, draw_overlay
 from posture.overlay.panels import Level
 from posture.progress import FrameProgress
@@ -58,14 +59,10 @@ def banners(rules: tuple[RuleResult, ...]) -> list[Banner]:
 
 
 def judged_frames(analysis: Analysis) -> np.ndarray:
-    """`(n,)` bool: the frames a verdict covers, inside a stride of the strides table and
-    judged as running. Elsewhere (before the first stride, after the last, walking, nobody
-    seen) the panel says `NOT JUDGED`, never `POSTURE OK`."""
-    t = analysis.timestamps_ms
-    inside = np.zeros(t.shape, bool)
-    for start, end in zip(analysis.strides.start_ms, analysis.strides.end_ms, strict=True):
-        inside |= (t >= start) & (t <= end)
-    return inside & analysis.running
+    """`(n,)` bool: the frames a verdict covers, in a stride (the CSV's stride column,
+    `row_of_frame`) and judged as running. Elsewhere (before the first stride, after the
+    last, walking, nobody seen) the panel says `NOT JUDGED`, never `POSTURE OK`."""
+    return (row_of_frame(analysis.strides, analysis.timestamps_ms.size) >= 0) & analysis.running
 
 
 class OverlayPlan:
