@@ -17,6 +17,7 @@ from posture.cli.live import live
 from posture.errors import UsageError
 from posture.live.calibration import Calibrator
 from posture.live.cues import CueSelector, RuleMonitor
+from posture.live.feedback import Headline, headline
 from posture.rules import load_rules
 from posture.source.camera import Frame, LatestFrame, parse_source
 from tests.conftest import shared_clip
@@ -103,6 +104,41 @@ def test_hysteresis_leaves_a_level_only_inside_the_margin() -> None:
     # 9 deg is inside warn but not by the margin: still warn; 8.4 is: ok after the gap;
     # 13.4 is back inside fail by the margin: warn.
     assert levels == ["warn", "warn", "ok", "fail", "warn"]
+
+
+# -- the headline: "Good form" only on what was judged ----------------------------------------
+def _headline(
+    values: dict[str, float], view: str | None = "side", seconds: float = 2.0, **kw: object
+) -> Headline:
+    monitor, selector = RuleMonitor(RULES), CueSelector(RULES)
+    for i in range(round(seconds * 30)):
+        levels = monitor.update(i * 33.3, values, view)
+        cue = selector.update(i / 30, levels)
+    args = {"activity": "running", "runner_seen": True} | kw
+    return headline(cue, levels, RULES, view, **args)  # type: ignore[arg-type]
+
+
+def test_good_form_names_the_rules_of_the_view_not_judged() -> None:
+    # lean, head and shoulders measured and fine; no steps yet: bounce and pace not judged
+    line = _headline({"torso_lean_deg": 3.0, "head_pitch_deg": 2.0, "shoulder_hunch_pct": 5.0})
+    assert (line.text, line.state) == ("Good form", "ok")
+    assert "bounce" in line.detail and "pace CV" in line.detail and "lean" not in line.detail
+    assert "head sway" not in line.detail  # a front-view rule: not this view's to judge
+
+
+def test_nothing_judged_is_never_good_form() -> None:
+    assert _headline({}).state == "none"
+    assert _headline({}).text == "Measuring your form"
+    nobody = _headline({"torso_lean_deg": 3.0}, runner_seen=False)
+    assert nobody.state == "none" and "Step into view" in nobody.text
+    walking = _headline({"torso_lean_deg": 3.0}, activity="walking")
+    assert (walking.text, walking.state) == ("Walking: cues when you run", "none")
+    assert _headline({"torso_lean_deg": 3.0}, view=None).state == "none"
+
+
+def test_a_cue_is_the_headline_whatever_else_is_unjudged() -> None:
+    line = _headline({"torso_lean_deg": 20.0}, seconds=4)
+    assert (line.text, line.state) == (CUE, "fail")
 
 
 # -- calibration --------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ from rich.text import Text
 from posture.live.feedback import Feedback
 from posture.overlay import FrameOverlay, panel_rows, trace_label
 
-_STYLE = {"ok": "green", "warn": "yellow", "fail": "red"}
+_STYLE = {"ok": "green", "warn": "yellow", "fail": "red", "none": "grey62"}
+_TITLE = {"ok": "OK", "warn": "WARN", "fail": "FAIL", "none": "NOT JUDGED"}
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,14 @@ def frame_overlay(view: LiveView) -> FrameOverlay:
     the live values, the rolling bounce figure and the cue (or a status banner)."""
     fb = view.feedback
     recent = fb.live.recent.get("vertical_bounce_cm")
-    banner = view.status or (fb.cue.text if fb.cue.level != "ok" else None)
+    line = fb.headline
+    banner = view.status or (line.text if line.state in ("warn", "fail") else None)
     return FrameOverlay(
         landmarks=view.landmarks,
         values=fb.values,
         view=fb.view,
         facing=fb.facing,
-        state=fb.cue.level if not view.status else "warn",
+        state=line.state if not view.status else "warn",
         banner=banner,
         trace_cm=view.trace_cm,
         recent_bounce_cm=recent.median if recent is not None else None,
@@ -102,10 +104,10 @@ class TerminalDisplay:
 
     def show(self, view: LiveView) -> list[str]:
         now = time.perf_counter()
-        cue = view.feedback.cue
-        if now - self._last_s >= self.refresh_s or cue.text != self._last_cue:
+        text = view.feedback.headline.text
+        if now - self._last_s >= self.refresh_s or text != self._last_cue:
             self._live.update(render_panel(view))
-            self._last_s, self._last_cue = now, cue.text
+            self._last_s, self._last_cue = now, text
         return []
 
     def idle(self) -> list[str]:
@@ -121,8 +123,9 @@ class TerminalDisplay:
 def render_panel(view: LiveView) -> Panel:
     """The terminal panel for one frame."""
     fb = view.feedback
-    level = fb.cue.level
-    cue = view.status or fb.cue.text or "Good form: keep it up"
+    line = fb.headline
+    level = "warn" if view.status else line.state
+    cue = view.status or line.text
     table = Table.grid(padding=(0, 2))
     for label, shown in panel_rows(fb.values, fb.view or "side"):
         table.add_row(label, shown)
@@ -131,5 +134,8 @@ def render_panel(view: LiveView) -> Panel:
         f"view {fb.view or '?'}  {view.processed_fps:.1f} frames/s  dropped {view.dropped}",
         style="dim",
     )
-    body = Group(Text(cue, style=f"bold {_STYLE[level]}", justify="center"), table, footer)
-    return Panel(body, title=f"posture live: {level.upper()}", border_style=_STYLE[level])
+    head = [Text(cue, style=f"bold {_STYLE[level]}", justify="center")]
+    if line.detail and not view.status:
+        head.append(Text(line.detail, style="dim", justify="center"))
+    body = Group(*head, table, footer)
+    return Panel(body, title=f"posture live: {_TITLE[level]}", border_style=_STYLE[level])

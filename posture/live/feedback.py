@@ -7,6 +7,7 @@ judges the same rules TOML with the same rule engine), run causally.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,8 +21,54 @@ from posture.live.calibration import (
 from posture.live.cues import DEFAULT_HOLD_S, Cue, CueSelector, RuleMonitor
 from posture.metrics.config import default_config
 from posture.metrics.live import LiveAnalyser, LiveValues
+from posture.metrics.registry import METRICS
+from posture.overlay.panels import State
 from posture.rules import RuleSet, RuleStatus
 from posture.settings import Settings
+
+#: What the screen says while no rule breaks but none can be judged either (grey, never the
+#: green "Good form": a verdict only on evidence that could show the fault).
+NO_RUNNER = "Step into view: the whole body"
+MEASURING = "Measuring your form"
+NOT_RUNNING = "{activity}: cues when you run"
+GOOD_FORM = "Good form"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The screen's main line: the cue, or what can be said when no rule breaks.
+
+    Attributes:
+        text: the line in large type.
+        state: `warn` / `fail` (a cue), `ok` (rules judged, none broken) or `none` (nothing
+            judged now: nobody in view, not running, or still measuring).
+        detail: a smaller second line: the rules of this view not judged now (e.g.
+            "not judged: bounce, pace CV" while no steps are found), "" when none.
+    """
+
+    text: str
+    state: State
+    detail: str = ""
+
+
+def headline(
+    cue: Cue, levels: Mapping[str, RuleStatus], rules: RuleSet, view: str | None,
+    activity: str | None, runner_seen: bool,
+) -> Headline:  # fmt: skip
+    """The headline for one frame: the cue while one shows, else "Good form" only when at
+    least one rule of the view is judged now, with the view's rules not judged named."""
+    if cue.text is not None and cue.level != "ok":
+        return Headline(cue.text, cue.level)
+    if not runner_seen or view is None:
+        return Headline(NO_RUNNER, "none")
+    if activity in ("walking", "standing"):
+        return Headline(NOT_RUNNING.format(activity=activity.capitalize()), "none")
+    in_view = [r for r in rules.rules if view in r.views and levels.get(r.id) != "exempt"]
+    judged = [r for r in in_view if levels.get(r.id) in ("ok", "warn", "fail")]
+    if not judged:
+        return Headline(MEASURING, "none")
+    waiting = dict.fromkeys(METRICS[r.metric].label for r in in_view if r not in judged)
+    return Headline(GOOD_FORM, "ok", f"not judged: {', '.join(waiting)}" if waiting else "")
 
 
 @dataclass(frozen=True)
@@ -36,6 +83,7 @@ class Feedback:
         levels: rule id -> live level.
         cue: the one cue shown.
         calibration: calibration progress.
+        headline: the screen's main line (the cue, "Good form" or why nothing is judged).
     """
 
     timestamp_ms: float
@@ -43,6 +91,7 @@ class Feedback:
     levels: dict[str, RuleStatus]
     cue: Cue
     calibration: CalibrationState = field(default_factory=lambda: CalibrationState("idle"))
+    headline: Headline = field(default_factory=lambda: Headline(MEASURING, "none"))
 
     @property
     def values(self) -> dict[str, float]:
@@ -81,6 +130,7 @@ class LiveFeedback:
         self.analyser = LiveAnalyser(settings.analysis, fps_hint=fps_hint)
         self.monitor = RuleMonitor(rules, settings.analysis.context)
         self.selector = CueSelector(rules, hold_s=hold_s)
+        self.rules = rules
         self.calibrator = Calibrator(calibration_s)
 
     @property
@@ -102,4 +152,6 @@ class LiveFeedback:
         running = live.activity in (None, "running")  # None: the window is still filling
         levels = self.monitor.update(timestamp_ms, live.values, live.view, running)
         cue = self.selector.update(timestamp_ms / 1000.0, levels)
-        return Feedback(timestamp_ms, live, levels, cue, calibration)
+        seen = bool(np.isfinite(landmarks[:, 0]).any())
+        line = headline(cue, levels, self.rules, live.view, live.activity, seen)
+        return Feedback(timestamp_ms, live, levels, cue, calibration, line)

@@ -22,7 +22,14 @@ import numpy as np
 from posture.errors import UsageError
 from posture.live.display import LiveView, frame_overlay
 from posture.overlay import draw_overlay
-from posture.overlay.style import STATE_COLORS, WHITE, TextStyle, put_text, wrap_text
+from posture.overlay.style import (
+    NOT_JUDGED_GREY,
+    STATE_COLORS,
+    WHITE,
+    TextStyle,
+    put_text,
+    wrap_text,
+)
 from posture.pose.estimator import quiet_native_logs
 
 WINDOW_TITLE = "posture live"
@@ -31,7 +38,7 @@ DEFAULT_SCREEN_SHARE = 0.9
 #: The cue strip below the frame: this share of the window height, letters half as tall
 #: (~8 % of the window: ~2.5 cm on a 30 cm tall screen, read from a treadmill 2-3 m away).
 CUE_STRIP_SHARE = 0.16
-GOOD_FORM = "Good form"
+STRIP_COLORS = {**STATE_COLORS, "none": NOT_JUDGED_GREY}
 _FALLBACK_SCREEN_WH = (1280, 720)
 _KEYS = {ord(k): k for k in "qpsc"} | {ord(k.upper()): k for k in "qpsc"} | {27: "q"}
 _FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype", "/usr/share/fonts")
@@ -65,27 +72,40 @@ def compose(view: LiveView, size_wh: tuple[int, int] | None = None) -> np.ndarra
     canvas = np.zeros((size_wh[1], size_wh[0], 3), np.uint8)
     x0, y0 = (size_wh[0] - fit_wh[0]) // 2, (size_wh[1] - strip_h - fit_wh[1]) // 2
     canvas[y0 : y0 + fit_wh[1], x0 : x0 + fit_wh[0]] = rgb
-    text = overlay.banner or GOOD_FORM
-    canvas[size_wh[1] - strip_h :] = cue_strip(text, overlay.state, size_wh[0], strip_h)
+    line = view.feedback.headline
+    text = overlay.banner or line.text
+    detail = "" if view.status else line.detail
+    strip = cue_strip(text, overlay.state, size_wh[0], strip_h, detail)
+    canvas[size_wh[1] - strip_h :] = strip
     return canvas
 
 
 @lru_cache(maxsize=8)
-def cue_strip(text: str, state: str, width: int, height: int) -> np.ndarray:
+def cue_strip(text: str, state: str, width: int, height: int, detail: str = "") -> np.ndarray:
     """The cue strip `(height, width, 3)` (`draw_cue_strip`), drawn once per cue: the cue
     stays for seconds and its letters cost ~2 ms a frame to draw."""
     strip = np.zeros((height, width, 3), np.uint8)
-    draw_cue_strip(strip, text, state)
+    draw_cue_strip(strip, text, state, detail)
     strip.flags.writeable = False
     return strip
 
 
-def draw_cue_strip(strip: np.ndarray, text: str, state: str) -> None:
+#: The detail line's letters, as a share of the strip's height (the cue's are up to half).
+DETAIL_CAP_SHARE = 0.14
+
+
+def draw_cue_strip(strip: np.ndarray, text: str, state: str, detail: str = "") -> None:
     """Fill `strip` `(h, w, 3)` with the state's colour and `text` in letters half its
-    height (smaller only to fit two lines), outlined for contrast."""
+    height (smaller only to fit two lines), outlined for contrast; `detail` in small letters
+    along the bottom edge."""
     h, w = strip.shape[:2]
-    strip[:] = STATE_COLORS.get(state, STATE_COLORS["warn"])
+    strip[:] = STRIP_COLORS.get(state, STATE_COLORS["warn"])
     pad = max(4, h // 12)
+    if detail:
+        small = TextStyle.for_cap(DETAIL_CAP_SHARE * h)
+        x = max(pad, (w - small.size_px(detail)[0]) // 2)
+        put_text(strip, detail, (x, h - pad), small, WHITE)
+        h -= round(small.cap_px * 1.6)
     for cap_share in (0.5, 0.42, 0.34, 0.28, 0.22):
         style = TextStyle.for_cap(cap_share * h)
         lines = wrap_text(text, style, w - 2 * pad)
