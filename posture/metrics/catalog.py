@@ -221,7 +221,7 @@ def _events(f: FrameInputs, which: str, key: str) -> np.ndarray:
     src = f.lm if f.raw is None else f.raw
     if not _LAST_EVENTS or _LAST_EVENTS[0][0] is not src:
         forward = np.where(f.view == "side", f.forward, np.nan)
-        events = reach_events(src, forward)
+        events = reach_events(src, forward, f.t_ms)
         both = {w: at_events(src, forward, w, f.t_ms, found=events) for w in ("contact", "toeoff")}
         _LAST_EVENTS[:] = [(src, both)]
     return _LAST_EVENTS[0][1][which][key]
