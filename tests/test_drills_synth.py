@@ -4,6 +4,8 @@ to show it and none on the clean ones, both facings."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from posture.drills import load_drills
@@ -75,3 +77,24 @@ def test_placement_errors_say_what_to_change():
     lm[: int(0.6 * len(lm))] = np.nan  # nobody in most frames
     message = _placement_error(dataclasses.replace(track, landmarks=lm), ex.id)
     assert f"found a body in {1 - int(0.6 * len(lm)) / len(lm):.0%}" in message
+
+
+def test_drill_clip_cache_key_follows_the_generator_and_its_encoder(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from posture.synth.drill import DrillParams
+    from posture.validate import drills, grid
+
+    base = drills.clip_key(DrillParams())
+    assert drills.clip_key(DrillParams(facing="head_right")) != base
+    read = Path.read_bytes
+
+    def edited_encoder(self: Path) -> bytes:
+        return read(self) + (b"# other x264 settings" if self.name == "video_writer.py" else b"")
+
+    monkeypatch.setattr(Path, "read_bytes", edited_encoder)
+    grid.generator_digest.cache_clear()
+    try:
+        assert drills.clip_key(DrillParams()) != base
+    finally:
+        monkeypatch.undo()
+        grid.generator_digest.cache_clear()
+    assert drills.clip_key(DrillParams()) == base

@@ -25,6 +25,7 @@ from posture.pose.track import PoseTrack
 from posture.settings import Settings
 from posture.synth import truth_path_for
 from posture.synth.drill import FACINGS, DrillParams
+from posture.validate.grid import generator_digest
 from posture.validate.run import track_name
 
 #: Issue 14's targets on the synthetic drill clips.
@@ -95,7 +96,8 @@ def drill_cases() -> list[tuple[str, DrillParams]]:
 
 
 def clip_key(params: DrillParams) -> str:
-    blob = json.dumps({"generator": "posture.synth.drill/1", **params.to_dict()}, sort_keys=True)
+    """Cache key of a drill clip: its params, the generator's source and its encoder."""
+    blob = json.dumps({"generator": generator_digest(), **params.to_dict()}, sort_keys=True)
     return "drill-" + hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

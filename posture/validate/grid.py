@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -114,8 +115,10 @@ def build_grid(name: str) -> tuple[GridCase, ...]:
     return tuple(cases)
 
 
-def _generator_digest() -> str:
-    """Hash of the generator's source files and its encoder: a change invalidates the cache."""
+@cache
+def generator_digest() -> str:
+    """Hash of the generator's source files and its encoder: a change invalidates the cache
+    (of the grid's clips and of the drill clips)."""
     h = hashlib.sha256(str(SCHEMA_VERSION).encode())
     package = Path(__file__).resolve().parents[1]
     for path in [*sorted(package.joinpath("synth").glob("*.py")), package / "io/video_writer.py"]:
@@ -124,12 +127,7 @@ def _generator_digest() -> str:
     return h.hexdigest()
 
 
-_DIGEST: list[str] = []
-
-
 def params_key(params: SynthParams) -> str:
     """Cache key of a clip: its params and the generator's source (16 hex digits)."""
-    if not _DIGEST:
-        _DIGEST.append(_generator_digest())
-    text = json.dumps(params.to_dict(), sort_keys=True) + _DIGEST[0]
+    text = json.dumps(params.to_dict(), sort_keys=True) + generator_digest()
     return hashlib.sha256(text.encode()).hexdigest()[:16]
