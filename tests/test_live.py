@@ -17,7 +17,7 @@ from posture.cli.live import live
 from posture.errors import UsageError
 from posture.live.calibration import Calibrator
 from posture.live.cues import CueSelector, RuleMonitor
-from posture.live.feedback import Headline, headline
+from posture.live.feedback import NO_RUNNER, Headline, SettledHeadline, headline
 from posture.rules import load_rules
 from posture.source.camera import Frame, LatestFrame, parse_source
 from tests.conftest import shared_clip
@@ -139,6 +139,26 @@ def test_nothing_judged_is_never_good_form() -> None:
 def test_a_cue_is_the_headline_whatever_else_is_unjudged() -> None:
     line = _headline({"torso_lean_deg": 20.0}, seconds=4)
     assert (line.text, line.state) == (CUE, "fail")
+
+
+def test_the_headline_settles_before_it_changes_but_a_cue_shows_at_once() -> None:
+    settled = SettledHeadline(settle_s=1.0)
+    good, gone = Headline("Good form", "ok"), Headline(NO_RUNNER, "none")
+    assert settled.update(0.0, good) == good
+    # MediaPipe misses the runner for 0.3 s now and then: the screen stays
+    shown = [settled.update(t / 10, gone if t % 5 < 3 else good) for t in range(1, 30)]
+    assert set(shown) == {good}
+    # gone for good: shown once it has held 1 s
+    timeline = [(t / 10, settled.update(t / 10, gone)) for t in range(30, 45)]
+    assert next(t for t, line in timeline if line == gone) == pytest.approx(4.0)
+    cue = Headline(CUE, "fail")
+    assert settled.update(4.5, cue) == cue  # the cue selector already held it
+    # the cue ends: "Good form" settles like any other line
+    assert settled.update(4.6, good) == cue
+    assert settled.update(5.7, good) == good
+    # the same text with another detail (what is not judged) follows at once
+    more = Headline("Good form", "ok", "not judged: bounce")
+    assert settled.update(5.8, more) == more
 
 
 # -- calibration --------------------------------------------------------------------------------

@@ -71,6 +71,36 @@ def headline(
     return Headline(GOOD_FORM, "ok", f"not judged: {', '.join(waiting)}" if waiting else "")
 
 
+#: A headline other than a cue is shown once it has held this long, so a frame without the
+#: runner or a passing misread of the view never flashes "Step into view" on screen.
+SETTLE_S = 1.0
+
+
+class SettledHeadline:
+    """`update(t_s, line) -> Headline`: the line shown. A cue shows at once (`CueSelector`
+    already holds it, and it needs a sustained fault); any other line replaces the shown one
+    only after its text has been the line's for `settle_s` without a break. The detail (what
+    is not judged) follows the current line while the text stays."""
+
+    def __init__(self, settle_s: float = SETTLE_S) -> None:
+        self.settle_s = settle_s
+        self._shown: Headline | None = None
+        self._next: tuple[tuple[str, str], float] | None = None
+
+    def update(self, t_s: float, line: Headline) -> Headline:
+        key = (line.text, line.state)
+        shown = self._shown
+        if shown is None or line.state in ("warn", "fail") or key == (shown.text, shown.state):
+            self._shown, self._next = line, None
+            return line
+        if self._next is None or self._next[0] != key:
+            self._next = (key, t_s)
+        if t_s - self._next[1] >= self.settle_s:
+            self._shown, self._next = line, None
+            return line
+        return shown
+
+
 @dataclass(frozen=True)
 class Feedback:
     """What one processed frame tells the runner.
@@ -131,6 +161,7 @@ class LiveFeedback:
         self.monitor = RuleMonitor(rules, settings.analysis.context)
         self.selector = CueSelector(rules, hold_s=hold_s)
         self.rules = rules
+        self.settled = SettledHeadline()
         self.calibrator = Calibrator(calibration_s)
 
     @property
@@ -154,4 +185,5 @@ class LiveFeedback:
         cue = self.selector.update(timestamp_ms / 1000.0, levels)
         seen = bool(np.isfinite(landmarks[:, 0]).any())
         line = headline(cue, levels, self.rules, live.view, live.activity, seen)
+        line = self.settled.update(timestamp_ms / 1000.0, line)
         return Feedback(timestamp_ms, live, levels, cue, calibration, line)
