@@ -155,10 +155,10 @@ def reach_events(
     the contact moved to the first frame the heel is down (`CONTACT_PCT_LEG`) and the toe-off
     to the last frame the toe is down (`TOEOFF_PCT_LEG`), then back to its lift-off
     (`lift_off`, at most `LIFT_BACK_MAX_MS` at the frame rate of `t_ms` `(n,)`; 50 frames/s
-    without it). Read on the
-    leading (trailing) foot of each frame, so the events need no left/right identity across
-    frames: MediaPipe swaps the legs' labels in side views (30 % of the frames of a
-    synthetic side clip), but a frame's heel, ankle and knee of one label are one leg.
+    without it). Read on the leading (trailing) foot of each frame, so the events need no
+    left/right identity across frames: MediaPipe swaps the legs' labels in side views (30 %
+    of the frames of a synthetic side clip), but a frame's heel, ankle and knee of one label
+    are one leg.
     """
     hip_x = g.hip_mid(lm)[:, 0]
     heel = forward[:, None] * (lm[:, [LM.LEFT_HEEL, LM.RIGHT_HEEL], 0] - hip_x[:, None])
@@ -183,7 +183,8 @@ def reach_events(
             continue
         # The toe keeps moving back for a frame or two after it leaves the ground (the foot
         # rolls up): the toe-off is the last frame before the peak with that toe within
-        # `TOEOFF_PCT_LEG` of the ground (else within `ON_GROUND_PCT_LEG`).
+        # `TOEOFF_PCT_LEG` of the ground (else within `ON_GROUND_PCT_LEG`), moved back to
+        # where the trailing toe's rise began (`lift_off`).
         trail = np.take_along_axis(toe_pct, which[:, None], axis=1)[:, 0]
         fps = frame_rate(t_ms) if t_ms is not None else CONTACT_TIME_MIN_FPS
         max_back = int(LIFT_BACK_MAX_MS * fps / 1000.0) if np.isfinite(fps) else 0
