@@ -291,3 +291,26 @@ def test_rolling_percentile_is_numpys_nanpercentile_over_each_window() -> None:
                 want[t] = np.percentile(seg, q)
         np.testing.assert_array_equal(got, want)
     assert rolling_percentile(np.empty((0, 4)), 2, 2, 50).shape == (0,)
+
+
+def test_a_step_rhythm_under_a_stronger_stride_swing_is_still_the_step() -> None:
+    """The shoulders can swing once per stride far more than the body drops once per step
+    (grid clip side_left-18, head down and shoulders raised: read as 75 steps/min, slow
+    motion, before): the step's autocorrelation peak is then below zero, but plain."""
+    from scipy.signal import correlate, detrend
+
+    from posture.metrics.gait import _HALF_PEAK_MIN, step_period_frames
+
+    cfg = default_config().steps
+    t = np.arange(300)  # 5 s at 60 frames/s; steps of 24 frames (150 steps/min)
+    noise = np.random.default_rng(0).normal(0.0, 0.05, t.size)
+    stride = np.cos(2 * np.pi * t / 48)
+    y = stride + 0.9 * np.cos(2 * np.pi * t / 24) + noise
+    yd = detrend(y)
+    ac = correlate(yd, yd, mode="full", method="fft")[yd.size - 1 :] / np.dot(yd, yd)
+    assert ac[24] < _HALF_PEAK_MIN  # the height test alone reads the stride
+    assert step_period_frames(y, 60.0, cfg) == pytest.approx(24, abs=1)
+    # a stride-only rhythm, or a step too faint to stand out, stays a stride
+    assert step_period_frames(stride + noise, 60.0, cfg) == pytest.approx(48, abs=1)
+    faint = stride + 0.6 * np.cos(2 * np.pi * t / 24) + noise
+    assert step_period_frames(faint, 60.0, cfg) == pytest.approx(48, abs=1)

@@ -18,6 +18,14 @@ from posture.metrics.smoothing import finite_runs, sample_rate_hz
 # A peak at half the best lag with at least this autocorrelation is a step, and the best lag
 # a stride: a genuine stride-only rhythm has a trough, not a peak, at half its period.
 _HALF_PEAK_MIN = 0.3
+# ... or a peak there standing at least this far above the troughs either side: when the
+# shoulders swing once per stride far more than the body drops once per step (a runner
+# looking down with raised shoulders, grid clip side_left-18: the step's peak at -0.14
+# between troughs at -0.46 and -0.45), the step rhythm is still plain. On 108 pose tracks
+# (real clips, walking ones too, the grid and the drill clips) this changes only that
+# clip's period (47.7 frames -> 24: 150 steps/min, was read as 75 and as slow motion), at
+# any value from 0.1 to 0.25.
+_HALF_PEAK_PROMINENCE = 0.25
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,8 @@ def step_period_frames(y: np.ndarray, fs: float, cfg: StepsConfig) -> float | No
     The first autocorrelation peak in the plausible step range that reaches 80 % of the
     range's best peak. The body drops once per step, but a left/right difference makes the
     stride (two steps) repeat more exactly, so when the best peak has a clear peak at about
-    half its lag, that half lag is the step period.
+    half its lag (high, or well above the troughs either side), that half lag is the step
+    period.
     """
     from scipy.signal import correlate, find_peaks  # local: scipy.signal costs ~1 s to import
     from scipy.signal import detrend as linear_detrend
@@ -84,12 +93,14 @@ def step_period_frames(y: np.ndarray, fs: float, cfg: StepsConfig) -> float | No
     if ac[0] <= 0:
         return None
     ac = ac / ac[0]
-    lags, _ = find_peaks(ac[: int(np.ceil(hi)) + 2])
-    lags = lags[(lags >= lo) & (lags <= hi)]
+    lags, found = find_peaks(ac[: int(np.ceil(hi)) + 2], prominence=0.0)
+    inside = (lags >= lo) & (lags <= hi)
+    lags, prominence = lags[inside], found["prominences"][inside]
     if lags.size == 0 or ac[lags].max() < 0.2:
         return None
     best = int(lags[ac[lags] >= 0.8 * ac[lags].max()][0])
-    half = lags[(np.abs(lags - best / 2.0) <= 0.15 * best) & (ac[lags] >= _HALF_PEAK_MIN)]
+    clear = (ac[lags] >= _HALF_PEAK_MIN) | (prominence >= _HALF_PEAK_PROMINENCE)
+    half = lags[(np.abs(lags - best / 2.0) <= 0.15 * best) & clear]
     if half.size:
         best = int(half[np.argmax(ac[half])])
     return float(best + _parabola_offset(ac, best))
