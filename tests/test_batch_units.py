@@ -139,7 +139,8 @@ def test_index_header_counts_verdicts_not_analysed_clips() -> None:
         Row(path="/x.mp4", name="x", status="error", error="no such file"),
     ]  # fmt: skip
     assert verdict_tally(rows) == (
-        "7 clips: 2 fail, 1 warn, 2 good form, 1 no runner found, 1 could not be analysed"
+        "7 clips: 2 fail, 1 warn, 1 good form, 1 nothing judged, 1 no runner found, "
+        "1 could not be analysed"
     )
     assert verdict_tally(rows) in to_html(rows)
 

@@ -410,6 +410,17 @@ def test_trends_stay_within_one_runner_and_one_view() -> None:
         record_run(_tiny_report("e.mp4", 1.0), None, kind="drill-ish")
 
 
+def test_a_run_with_no_rule_judged_is_nothing_judged_never_good_form() -> None:
+    record_run(_tiny_report("short.mp4", 3.0, "not_measured"), None, analysed_at=T0)
+    record_run(_tiny_report("fine.mp4", 3.0, "ok"), None, analysed_at=T0 + timedelta(1))
+    runs = list_runs()
+    assert [(r.clip_name, r.verdict) for r in runs] == [
+        ("fine.mp4", "good form"), ("short.mp4", "nothing judged")
+    ]  # fmt: skip
+    out = runner.invoke(cli, ["history"], env={"COLUMNS": "200"}).stdout
+    assert "nothing judged" in out
+
+
 def test_history_command_shows_one_runner_per_view_with_verdicts_in_words() -> None:
     record_run(_viewed("a.mp4", 14.0, "side", "warn"), None, runner="ann", analysed_at=T0)
     record_run(_viewed("b.mp4", 6.0, "side"), None, runner="ann", analysed_at=T0 + timedelta(1))

@@ -62,3 +62,22 @@ def test_good_form_report_shows_the_runner_and_reads_in_words(saved, tmp_path: P
     assert "<pre" not in page and "model variant" in page  # settings as a table
     assert ">Torso lean (deg)<" in page and ">torso_lean_deg<" not in page  # strides in words
     assert "<video" not in page  # no video was written, none linked
+
+
+def test_a_clip_too_short_to_judge_says_nothing_judged_not_good_form(saved, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from posture.pipeline import analyse_clip
+    from posture.pose.track import PoseTrack
+    from posture.report.html import verdict_line
+
+    track = PoseTrack.load(saved.track)
+    short = track.select(track.timestamps_ms < 1200.0)  # not one full stride of a rule's 3
+    short_path = short.save(tmp_path / "short.pose.npz")
+    result = analyse_clip(short_path)
+    assert all(r.status in ("not_measured", "exempt") for r in result.rules)
+    assert verdict_line(result).startswith("Nothing judged")
+    good = analyse_clip(saved.track)
+    judged = sum(r.status == "ok" for r in good.rules)
+    assert 0 < judged < len(good.rules)  # a side view: the front-view rules are not judged
+    assert verdict_line(good) == (
+        f"Good form: no rule flagged ({judged} of {len(good.rules)} rules judged)."
+    )

@@ -77,17 +77,21 @@ def to_html(rows: Sequence[Row]) -> str:
 
 
 _VERDICT_WORDS = (
-    ("fail", "fail"), ("warn", "warn"), ("good", "good form"), ("no_runner", "no runner found"),
-    ("error", "could not be analysed"), ("pending", "not yet analysed"),
+    ("fail", "fail"), ("warn", "warn"), ("good", "good form"), ("not_judged", "nothing judged"),
+    ("no_runner", "no runner found"), ("error", "could not be analysed"),
+    ("pending", "not yet analysed"),
 )  # fmt: skip
 
 
 def verdict(row: Row) -> str:
     """A clip's verdict: its worst broken rule (`fail`, `warn`), `good` when it was analysed
-    and no rule was broken, else its status (`no_runner`, `error`, `pending`)."""
+    and no rule judged was broken, `not_judged` when no rule could be judged, else its
+    status (`no_runner`, `error`, `pending`)."""
     if row.status != "analysed":
         return row.status
-    return row.worst_rule if row.worst_rule in ("fail", "warn") else "good"
+    if row.worst_rule in ("fail", "warn"):
+        return row.worst_rule
+    return "good" if row.worst_rule == "ok" else "not_judged"
 
 
 def verdict_tally(rows: Sequence[Row]) -> str:

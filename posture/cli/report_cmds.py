@@ -51,7 +51,12 @@ _VERDICT_STYLE = {
 _TREND_WORD = {
     "better": "improving", "worse": "worsening", "same": "steady", "ok": "within limits",
 }  # fmt: skip
-_RUN_VERDICT_STYLE = {"fail": "red", "warn": "yellow", "good form": "green"}
+_RUN_VERDICT_STYLE = {
+    "fail": "red",
+    "warn": "yellow",
+    "good form": "green",
+    "nothing judged": "dim",
+}
 
 
 def history(

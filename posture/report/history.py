@@ -103,6 +103,7 @@ class RunSummary:
         flagged: `(rule_id, status)` of the rules at warn or fail, fails first.
         runner: whose run it was (None: recorded before runners were).
         kind: `check`, `live`, `batch` or `drill` (None: recorded before kinds were).
+        judged: how many rules got a verdict (ok, warn or fail; not `not_measured`).
     """
 
     id: int
@@ -116,6 +117,7 @@ class RunSummary:
     flagged: tuple[tuple[str, str], ...]
     runner: str | None = None
     kind: str | None = None
+    judged: int = 0
 
     @property
     def clip_name(self) -> str:
@@ -123,10 +125,13 @@ class RunSummary:
 
     @property
     def verdict(self) -> str:
-        """`fail`, `warn` (the worst flagged rule), `good form`, or the status (`no_runner`)."""
+        """`fail`, `warn` (the worst flagged rule), `good form`, `nothing judged` (no rule
+        could be judged: never "good form" without evidence), or the status (`no_runner`)."""
         if self.status != "analysed":
             return self.status
-        return self.flagged[0][1] if self.flagged else "good form"
+        if self.flagged:
+            return self.flagged[0][1]
+        return "good form" if self.judged else "nothing judged"
 
 
 @dataclass(frozen=True)
@@ -244,8 +249,12 @@ def list_runs(
             "ORDER BY analysed_at DESC, id DESC LIMIT ?",
             (*args, max(limit, 0)),
         ).fetchall()
-        flags = _flagged(conn, [r["id"] for r in runs])
-    return [RunSummary(**dict(r), flagged=flags.get(r["id"], ())) for r in runs]
+        ids = [r["id"] for r in runs]
+        flags, judged = _flagged(conn, ids), _judged(conn, ids)
+    return [
+        RunSummary(**dict(r), flagged=flags.get(r["id"], ()), judged=judged.get(r["id"], 0))
+        for r in runs
+    ]
 
 
 def metric_trend(
@@ -368,6 +377,18 @@ def _flagged(
     for run_id, rule_id, status in rows:
         out.setdefault(run_id, []).append((rule_id, status))
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _judged(conn: sqlite3.Connection, run_ids: list[int]) -> dict[int, int]:
+    """Run id -> how many of its rules got a verdict (ok, warn or fail)."""
+    if not run_ids:
+        return {}
+    rows = conn.execute(
+        f"SELECT run_id, COUNT(*) FROM run_rules WHERE status IN ('ok', 'warn', 'fail') "
+        f"AND run_id IN ({', '.join('?' * len(run_ids))}) GROUP BY run_id",
+        run_ids,
+    ).fetchall()
+    return {int(run_id): int(n) for run_id, n in rows}
 
 
 @contextmanager

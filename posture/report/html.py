@@ -377,12 +377,16 @@ def camera_text(report: dict[str, Any]) -> str:
 
 
 def verdict_line(result: ClipResult) -> str:
-    """The page's first line: what to fix first, or that the form is good."""
+    """The page's first line: what to fix first, that the form is good on the rules judged,
+    or that nothing could be judged (never "good form" without evidence)."""
     if result.report.status != "analysed":
         return "No runner found in enough frames to analyse."
     flagged = result.flagged
     if not flagged:
-        return "Good form: no rule flagged."
+        judged = sum(r.status in ("ok", "warn", "fail") for r in result.rules)
+        if not judged:
+            return "Nothing judged: no rule could be judged on this clip (each rule says why)."
+        return f"Good form: no rule flagged ({judged} of {len(result.rules)} rules judged)."
     first = flagged[0]
     more = f" ({len(flagged) - 1} more below)" if len(flagged) > 1 else ""
     e = first.worst
