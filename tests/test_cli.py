@@ -108,3 +108,27 @@ def test_help_names_values_in_words(command: list[str]) -> None:
     assert "issue " not in text.lower()  # no internal tracker jargon
     if command == ["check"]:
         assert "Usage: posture check [OPTIONS] VIDEO..." in text and "<path>" in text
+
+
+@pytest.mark.model
+def test_mediapipe_says_nothing_when_the_runner_comes_in_late(tmp_path: Path) -> None:
+    """MediaPipe prints a projection warning the first time it finds a body: in a clip that
+    starts empty that is seconds in (side_street_fixedcam_1: 0.6 s), and it reached the
+    terminal under `--quiet`."""
+    from itertools import islice
+
+    import av
+    import numpy as np
+
+    from tests.media import write_clip
+
+    with av.open(str(Path(posture.__file__).parents[1] / "samples/good_form_side.mp4")) as src:
+        frames = [f.to_ndarray(format="rgb24") for f in islice(src.decode(video=0), 60)]
+    empty = [np.zeros_like(frames[0])] * 20
+    clip = write_clip(tmp_path / "late.mp4", empty + frames)
+    result = run_cli(
+        "check", str(clip), "--out", str(tmp_path / "out"), "--quiet", "--no-video",
+        "--no-history", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert ".cc:" not in result.stderr and "W0000" not in result.stderr, result.stderr

@@ -6,7 +6,8 @@ package never sees a MediaPipe object.
 
 MediaPipe's native code logs to the process' stderr (TFLite delegate notices, absl warnings).
 Those are silenced by default: `quiet_native_logs` points file descriptor 2 at a temporary file
-while the landmarker is created, first run and closed, and replays it only when something fails.
+while the landmarker is created, run until it first finds a body, and closed, and replays it
+only when something fails.
 (Not around the whole loop: the progress bar writes to the same descriptor.)
 """
 
@@ -112,7 +113,7 @@ class PoseEstimator:
         self._mp = mp
         self.model_name = model_name or Path(model_path).stem
         self._last_ms = -1
-        self._calls = 0
+        self._found = False  # a body found yet (until then every inference is quieted)
 
     def update(self, timestamp_ms: float, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Landmarks of the runner in one frame.
@@ -131,12 +132,14 @@ class PoseEstimator:
         image = self._mp.Image(
             image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)
         )
-        if self._calls == 0:  # the first inference prints native set-up notices
+        # The first inference prints native set-up notices, and the first one that finds a
+        # body a projection warning (a clip that starts empty prints it seconds in).
+        if not self._found:
             with quiet_native_logs():
                 result = self._landmarker.detect_for_video(image, t)
+            self._found = bool(result.pose_landmarks)
         else:
             result = self._landmarker.detect_for_video(image, t)
-        self._calls += 1
         return _to_arrays(result, width=rgb.shape[1], height=rgb.shape[0])
 
     def close(self) -> None:
