@@ -142,3 +142,24 @@ def test_a_metric_registered_in_one_place_reaches_every_output(tmp_path: Path) -
 def test_the_published_schema_lists_the_registry() -> None:
     published = json.loads((ROOT / "posture" / "report" / "report.schema.json").read_text())
     assert published == report_schema(), "run `python -m posture.report.schema`"
+
+
+def test_the_readme_rule_table_is_the_rules_file() -> None:
+    """README's table of rules, views and limits against `posture/rules/rules.toml`: a limit
+    changed in one and not the other would give a coach two numbers for one rule (it had
+    head_down at 15 / 25 deg after the rules file moved it to 12 / 22)."""
+    import re
+
+    from posture.rules import load_rules
+
+    text = (ROOT / "README.md").read_text("utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| [^|]+ \| ([a-z, ]+) \| ([^|]+) \|$", text, re.M)
+    rules = load_rules()
+    assert [r[0] for r in rows] == list(rules.ids)
+    for rule_id, views, limits in rows:
+        rule = rules[rule_id]
+        assert tuple(v.strip() for v in views.split(",")) == rule.views, rule_id
+        shown = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", limits)]
+        assert shown == [x for c in rule.criteria for x in (c.warn, c.fail)], rule_id
+        signs = re.findall(r"[<>]", limits)
+        assert signs == [">" if c.direction == "above" else "<" for c in rule.criteria], rule_id
