@@ -85,6 +85,19 @@ def test_consumer_stopping_early_releases_the_decoder(plain_clip: Path) -> None:
     assert len(list(source)) == 12  # a fresh iteration starts again from the first frame
 
 
+def test_large_frames_queue_fewer_ahead(plain_clip: Path) -> None:
+    import dataclasses
+
+    from posture.source.video import VideoSource, probe
+
+    info = probe(plain_clip)
+    assert VideoSource(info).prefetch_frames == 8  # small frames: the usual queue
+    hd = dataclasses.replace(info, width=1920, height=1080)
+    assert VideoSource(hd).prefetch_frames == 2  # 6 MB each: no more than 16 MB waiting
+    assert VideoSource(hd, prefetch=1).prefetch_frames == 1
+    assert len(list(VideoSource(info, prefetch=1))) == 12
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [

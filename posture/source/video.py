@@ -37,6 +37,9 @@ _MIN_PLAUSIBLE_FPS = 1.0
 _MAX_PLAUSIBLE_FPS = 480.0
 _FALLBACK_FPS = 30.0
 _PREFETCH_FRAMES = 8
+#: ... but no more decoded frames queued than fit in this many bytes (at least 2): eight
+#: 1080p RGB frames are 50 MB of a run's peak memory.
+_PREFETCH_BYTES = 16 * 2**20
 #: Frames larger than this (longest side) are downscaled before pose estimation: MediaPipe
 #: works on 256-pixel crops anyway, and an 8K frame would cost 100 MB per queued frame.
 MAX_ANALYSIS_SIDE_PX = 1920
@@ -205,8 +208,14 @@ class VideoSource:
         if range_ms is not None and not range_ms[0] < range_ms[1]:
             raise ValueError(f"range_ms must be (start, end) with start < end, got {range_ms}")
         self.info = info
-        self._prefetch = prefetch
+        frame_bytes = 3 * info.width * info.height * min(1.0, info.analysis_scale) ** 2
+        self._prefetch = max(1, min(prefetch, max(2, int(_PREFETCH_BYTES // max(frame_bytes, 1)))))
         self._range_ms = range_ms
+
+    @property
+    def prefetch_frames(self) -> int:
+        """How many decoded frames may wait ahead of the consumer (`_PREFETCH_BYTES`)."""
+        return self._prefetch
 
     def between(self, start_ms: float, end_ms: float) -> VideoSource:
         """The frames with `start_ms <= timestamp < end_ms` only (the decoder seeks there)."""
