@@ -314,3 +314,19 @@ def test_a_step_rhythm_under_a_stronger_stride_swing_is_still_the_step() -> None
     assert step_period_frames(stride + noise, 60.0, cfg) == pytest.approx(48, abs=1)
     faint = stride + 0.6 * np.cos(2 * np.pi * t / 24) + noise
     assert step_period_frames(faint, 60.0, cfg) == pytest.approx(48, abs=1)
+
+
+def test_zero_phase_smoothing_in_blocks_gives_the_values_of_one_pass(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Long clips are filtered a few columns at a time (memory); the values must not move."""
+    from posture.metrics import smoothing
+
+    rng = np.random.default_rng(3)
+    t = np.arange(900) * 1000.0 / 30.0
+    x = np.cumsum(rng.normal(0.0, 1.0, (900, 33, 3)), axis=0)
+    x[300:305] = np.nan  # a short gap, bridged
+    x[600:640, 25:] = np.nan  # the legs lost for a while: another column group
+    one_pass = smoothing.ZeroPhaseButterworth(6.0).smooth(t, x)
+    monkeypatch.setattr(smoothing, "_FILTER_BLOCK", 1000)  # one column of 900 frames a call
+    blocks = smoothing.ZeroPhaseButterworth(6.0).smooth(t, x)
+    assert np.array_equal(one_pass, blocks, equal_nan=True)
+    assert np.isfinite(blocks[302]).all() and np.isnan(blocks[620, 30]).all()

@@ -75,6 +75,10 @@ def _lowpass_sos(order: int, cutoff_hz: float, fs_hz: float) -> np.ndarray:
     return sos
 
 
+#: Values (frames x columns) one zero-phase filter call takes at most (2 MB of float64).
+_FILTER_BLOCK = 2**18
+
+
 class ZeroPhaseButterworth:
     """Offline zero-phase low-pass (`scipy.signal.sosfiltfilt`) for whole clips.
 
@@ -100,22 +104,27 @@ class ZeroPhaseButterworth:
         sos = _lowpass_sos(self.order, round(cutoff, 6), round(fs, 6))
         if x.shape[0] == 0:
             return np.asarray(x, dtype=np.float64).copy()
-        flat = np.asarray(x, dtype=np.float64).reshape(x.shape[0], -1)
+        bridged = np.array(x, dtype=np.float64).reshape(x.shape[0], -1)  # a copy of its own
         max_gap = round(self.max_gap_s * fs)
-        bridged = np.column_stack([bridge_gaps(flat[:, j], max_gap) for j in range(flat.shape[1])])
-        out = np.full_like(flat, np.nan)
+        for j in range(bridged.shape[1]):
+            bridged[:, j] = bridge_gaps(bridged[:, j], max_gap)
+        out = np.full_like(bridged, np.nan)
         # Columns with the same missing samples (a landmark's x, y, z; usually most of the
-        # body) are filtered together, run by run.
+        # body) are filtered together, run by run, at most `_FILTER_BLOCK` values at a time
+        # (a 10-minute clip's 99 columns at once cost 140 MB of filter temporaries; columns
+        # are filtered independently, so the blocks give the same values).
         ok = np.isfinite(bridged)
         _, group_of = np.unique(ok.T, axis=0, return_inverse=True)
         for g in np.unique(group_of):
             cols = np.flatnonzero(group_of == g)
             for start, stop in finite_runs(ok[:, cols[0]]):
-                seg = bridged[start:stop][:, cols]
-                padlen = min(3 * (2 * sos.shape[0] + 1), seg.shape[0] - 1)
-                if seg.shape[0] > 6:
-                    seg = sosfiltfilt(sos, seg, axis=0, padlen=padlen)
-                out[start:stop, cols] = seg
+                width = max(1, _FILTER_BLOCK // (stop - start))
+                for block in (cols[i : i + width] for i in range(0, cols.size, width)):
+                    seg = bridged[start:stop, block]
+                    padlen = min(3 * (2 * sos.shape[0] + 1), seg.shape[0] - 1)
+                    if seg.shape[0] > 6:
+                        seg = sosfiltfilt(sos, seg, axis=0, padlen=padlen)
+                    out[start:stop, block] = seg
         return out.reshape(x.shape)
 
 
