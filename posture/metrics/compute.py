@@ -129,22 +129,20 @@ def analyse(
 ) -> Analysis:
     """Measure posture on a whole clip.
 
-        Args:
-            track: the pose track (NaN rows where nobody was found).
-            settings: view override, context, height; defaults to `AnalysisSettings()`.
-            config: metric constants; defaults to the shipped `calibration.toml`.
-            smoother: name of the landmark smoother (`zero_phase`, `one_euro`, `none`).
+    Args:
+        track: the pose track (NaN rows where nobody was found).
+        settings: view override, context, height; defaults to `AnalysisSettings()`.
+        config: metric constants; defaults to the shipped `calibration.toml`.
+        smoother: name of the landmark smoother (`zero_phase`, `one_euro`, `none`).
 
-        Returns:
-            The `Analysis` with per-frame metrics `(n,)`, steps, strides and clip summaries.
+    Returns:
+        The `Analysis` with per-frame metrics `(n,)`, steps, strides and clip summaries.
 
-        Example:
-            >>> from posture.pose.track import PoseTrack
-
-    _TRUNK = [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP]
-            >>> a = analyse(PoseTrack.empty(resolution_wh=(64, 48), fps=30.0, model="m", n=5))
-            >>> a.view, a.strides.n
-            (None, 0)
+    Example:
+        >>> from posture.pose.track import PoseTrack
+        >>> a = analyse(PoseTrack.empty(resolution_wh=(64, 48), fps=30.0, model="m", n=5))
+        >>> a.view, a.strides.n
+        (None, 0)
     """
     settings = settings or AnalysisSettings()
     cfg = config or default_config()
