@@ -28,7 +28,8 @@ _THUMB_WIDTH_PX = 420
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;
 max-width:980px;padding:16px;color:#222;background:#fff}
-h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
+h1{font-size:1.5em;margin:.2em 0;overflow-wrap:anywhere}
+h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
 .rules{display:grid;grid-template-columns:repeat(auto-fill,minmax(290px,1fr));gap:10px;
 align-items:start}
 .card.flagged{grid-column:1/-1}
