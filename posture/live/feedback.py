@@ -24,6 +24,7 @@ from posture.metrics.live import LiveAnalyser, LiveValues
 from posture.metrics.registry import METRICS
 from posture.overlay.panels import State
 from posture.rules import RuleSet, RuleStatus
+from posture.rules.model import LEVELS
 from posture.settings import Settings
 
 #: What the screen says while no rule breaks but none can be judged either (grey, never the
@@ -64,11 +65,11 @@ def headline(
     if activity in ("walking", "standing"):
         return Headline(NOT_RUNNING.format(activity=activity.capitalize()), "none")
     in_view = [r for r in rules.rules if view in r.views and levels.get(r.id) != "exempt"]
-    judged = [r for r in in_view if levels.get(r.id) in ("ok", "warn", "fail")]
-    if not judged:
+    waiting = [r for r in in_view if levels.get(r.id) not in LEVELS]
+    if len(waiting) == len(in_view):
         return Headline(MEASURING, "none")
-    waiting = dict.fromkeys(METRICS[r.metric].label for r in in_view if r not in judged)
-    return Headline(GOOD_FORM, "ok", f"not judged: {', '.join(waiting)}" if waiting else "")
+    labels = dict.fromkeys(METRICS[r.metric].label for r in waiting)
+    return Headline(GOOD_FORM, "ok", f"not judged: {', '.join(labels)}" if labels else "")
 
 
 #: A headline other than a cue is shown once it has held this long, so a frame without the

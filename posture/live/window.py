@@ -23,7 +23,7 @@ from posture.errors import UsageError
 from posture.live.display import LiveView, frame_overlay
 from posture.overlay import draw_overlay
 from posture.overlay.style import (
-    NOT_JUDGED_GREY,
+    SHOWN_STATE_COLORS,
     STATE_COLORS,
     WHITE,
     TextStyle,
@@ -38,7 +38,6 @@ DEFAULT_SCREEN_SHARE = 0.9
 #: The cue strip below the frame: this share of the window height, letters half as tall
 #: (~8 % of the window: ~2.5 cm on a 30 cm tall screen, read from a treadmill 2-3 m away).
 CUE_STRIP_SHARE = 0.16
-STRIP_COLORS = {**STATE_COLORS, "none": NOT_JUDGED_GREY}
 _FALLBACK_SCREEN_WH = (1280, 720)
 _KEYS = {ord(k): k for k in "qpsc"} | {ord(k.upper()): k for k in "qpsc"} | {27: "q"}
 _FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype", "/usr/share/fonts")
@@ -99,7 +98,7 @@ def draw_cue_strip(strip: np.ndarray, text: str, state: str, detail: str = "") -
     height (smaller only to fit two lines), outlined for contrast; `detail` in small letters
     along the bottom edge."""
     h, w = strip.shape[:2]
-    strip[:] = STRIP_COLORS.get(state, STATE_COLORS["warn"])
+    strip[:] = SHOWN_STATE_COLORS.get(state, STATE_COLORS["warn"])
     pad = max(4, h // 12)
     if detail:
         small = TextStyle.for_cap(DETAIL_CAP_SHARE * h)

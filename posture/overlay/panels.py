@@ -12,7 +12,7 @@ from posture.metrics.live import RECENT_S
 from posture.metrics.registry import METRICS, panel_specs
 from posture.overlay.style import (
     BLACK,
-    NOT_JUDGED_GREY,
+    SHOWN_STATE_COLORS,
     STATE_COLORS,
     WHITE,
     Rect,
@@ -30,7 +30,6 @@ State = Literal["ok", "warn", "fail", "none"]
 Level = Literal["warn", "fail"]
 
 _STATE_TITLE = {"ok": "POSTURE OK", "warn": "CHECK FORM", "fail": "FIX FORM", "none": "NOT JUDGED"}
-_TITLE_COLORS = {**STATE_COLORS, "none": NOT_JUDGED_GREY}
 #: Banner text shrinks until it fits in this many lines (more would hide the runner).
 _BANNER_MAX_LINES = 2
 
@@ -116,15 +115,15 @@ def draw_hud(
         ValueError: bad frame or unknown state.
     """
     check_frame(rgb)
-    if state not in _TITLE_COLORS:
-        raise ValueError(f"state must be one of {', '.join(_TITLE_COLORS)}, got {state!r}")
+    if state not in SHOWN_STATE_COLORS:
+        raise ValueError(f"state must be one of {', '.join(SHOWN_STATE_COLORS)}, got {state!r}")
     style, rows, pad, line_h, width, height = _hud_layout(rgb, values, view, flagged, state)
     marked = (
         {METRICS[m].label for m in flagged if m in METRICS} if state in ("warn", "fail") else set()
     )
     x0, y0 = at_xy if at_xy is not None else (pad, pad)
     shade(rgb, x0, y0, x0 + width, y0 + height, BLACK, 0.6)
-    shade(rgb, x0, y0, x0 + width, y0 + line_h, _TITLE_COLORS[state], 0.9)
+    shade(rgb, x0, y0, x0 + width, y0 + line_h, SHOWN_STATE_COLORS[state], 0.9)
     put_text(rgb, _STATE_TITLE[state], (x0 + pad, y0 + line_h - pad), style, WHITE)
     for i, (name, shown) in enumerate(rows, start=2):
         y = y0 + i * line_h - pad

@@ -29,6 +29,8 @@ STATE_COLORS: dict[str, Color] = {"ok": OK_GREEN, "warn": WARN_AMBER, "fail": FA
 #: The panel's title on a frame no verdict covers (before the first judged stride, after the
 #: last, while walking or with nobody in view): neither green nor a fault colour.
 NOT_JUDGED_GREY: Color = (110, 110, 110)
+#: Every state a panel title or the live cue strip can show, with its colour.
+SHOWN_STATE_COLORS: dict[str, Color] = {**STATE_COLORS, "none": NOT_JUDGED_GREY}
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 #: Frame whose scale is 1.0: the geometric mean of its sides is this many pixels.

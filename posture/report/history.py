@@ -33,6 +33,7 @@ from typing import Any
 
 from posture.errors import OutputError, PostureError
 from posture.gate.files import HISTORY, check_file
+from posture.rules.model import LEVELS
 
 ENV_DB = "POSTURE_HISTORY_DB"
 DB_NAME = "history.sqlite"
@@ -384,9 +385,9 @@ def _judged(conn: sqlite3.Connection, run_ids: list[int]) -> dict[int, int]:
     if not run_ids:
         return {}
     rows = conn.execute(
-        f"SELECT run_id, COUNT(*) FROM run_rules WHERE status IN ('ok', 'warn', 'fail') "
+        f"SELECT run_id, COUNT(*) FROM run_rules WHERE status IN ({', '.join('?' * len(LEVELS))}) "
         f"AND run_id IN ({', '.join('?' * len(run_ids))}) GROUP BY run_id",
-        run_ids,
+        [*LEVELS, *run_ids],
     ).fetchall()
     return {int(run_id): int(n) for run_id, n in rows}
 

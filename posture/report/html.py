@@ -19,6 +19,7 @@ from posture.metrics import METRICS, Analysis
 from posture.report.svg import PLOT_MARGIN_CSS, Band, line_plot
 from posture.result import ClipResult
 from posture.rules import Episode, Exercise, RuleResult
+from posture.rules.model import LEVELS
 
 _STATUS_COLOR = {
     "ok": "#2e9e5b", "warn": "#e09a1a", "fail": "#d63a31", "not_measured": "#999",
@@ -384,7 +385,7 @@ def verdict_line(result: ClipResult) -> str:
         return "No runner found in enough frames to analyse."
     flagged = result.flagged
     if not flagged:
-        judged = sum(r.status in ("ok", "warn", "fail") for r in result.rules)
+        judged = sum(r.status in LEVELS for r in result.rules)
         if not judged:
             return "Nothing judged: no rule could be judged on this clip (each rule says why)."
         return f"Good form: no rule flagged ({judged} of {len(result.rules)} rules judged)."

@@ -209,22 +209,18 @@ class VideoSource:
             raise ValueError(f"range_ms must be (start, end) with start < end, got {range_ms}")
         self.info = info
         frame_bytes = 3 * info.width * info.height * min(1.0, info.analysis_scale) ** 2
-        self._prefetch = max(1, min(prefetch, max(2, int(_PREFETCH_BYTES // max(frame_bytes, 1)))))
+        #: How many decoded frames may wait ahead of the consumer (`_PREFETCH_BYTES`).
+        self.prefetch_frames = min(prefetch, max(2, int(_PREFETCH_BYTES // max(frame_bytes, 1))))
         self._range_ms = range_ms
-
-    @property
-    def prefetch_frames(self) -> int:
-        """How many decoded frames may wait ahead of the consumer (`_PREFETCH_BYTES`)."""
-        return self._prefetch
 
     def between(self, start_ms: float, end_ms: float) -> VideoSource:
         """The frames with `start_ms <= timestamp < end_ms` only (the decoder seeks there)."""
-        return VideoSource(self.info, prefetch=self._prefetch, range_ms=(start_ms, end_ms))
+        return VideoSource(self.info, prefetch=self.prefetch_frames, range_ms=(start_ms, end_ms))
 
     def __iter__(self) -> Iterator[tuple[float, np.ndarray]]:
         """Decode in a background thread (OpenCV releases the GIL while decoding)."""
         frames: queue.Queue[tuple[float, np.ndarray] | BaseException | None] = queue.Queue(
-            self._prefetch
+            self.prefetch_frames
         )
         stop = threading.Event()
         worker = threading.Thread(target=self._decode, args=(frames, stop), daemon=True)
